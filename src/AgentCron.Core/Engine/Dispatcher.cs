@@ -1,0 +1,351 @@
+using System.Collections.Concurrent;
+using AgentCron.Core.Model;
+using AgentCron.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace AgentCron.Core.Engine;
+
+/// <summary>
+/// Claims queued runs under a lease (up to the concurrency limit), runs each with its agent, heartbeats the leases, and
+/// writes each result with the run's last log entries in one fenced transaction. Stops an attempt on timeout, on cancel
+/// (local or flagged in the store by any process), when its lease is lost, and on shutdown.
+/// </summary>
+public sealed class Dispatcher : IDisposable
+{
+    private static readonly TimeSpan LogFlushInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly IAgentCronStore _store;
+    private readonly RunnerRegistry _runners;
+    private readonly SchedulerOptions _options;
+    private readonly RunEnvironment _environment;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly EngineHealth _health;
+    private readonly ConcurrentDictionary<string, Execution> _running = new();
+    private readonly WakeSignal _wake = new();
+    private readonly WakeSignal _heartbeatNow = new();
+    private readonly CancellationTokenSource _heartbeatStop = new();
+    private readonly Random _random = new();
+
+    public Dispatcher(IAgentCronStore store, RunnerRegistry runners, SchedulerOptions options, RunEnvironment environment, TimeProvider time, ILogger logger, EngineHealth health)
+    {
+        _store = store;
+        _runners = runners;
+        _options = options;
+        _environment = environment;
+        _time = time;
+        _logger = logger;
+        _health = health;
+    }
+
+    /// <summary>Ids of the runs this daemon is executing now.</summary>
+    public IReadOnlyCollection<string> Running => (IReadOnlyCollection<string>)_running.Keys;
+
+    public void Wake() => _wake.Set();
+
+    public void HeartbeatNow() => _heartbeatNow.Set();
+
+    /// <summary>Stops a run this daemon is executing, at once. Returns false if it is not running here.</summary>
+    public bool CancelLocal(string runId)
+    {
+        if (!_running.TryGetValue(runId, out var execution))
+        {
+            return false;
+        }
+
+        execution.Stop(StopReason.Cancelled);
+        return true;
+    }
+
+    /// <summary>Claims what is due and free slots allow, and starts it. Returns how many runs were started.</summary>
+    public async Task<int> DispatchOnceAsync(CancellationToken cancellationToken)
+    {
+        var free = _options.MaxConcurrentRuns - _running.Count;
+        if (free <= 0)
+        {
+            return 0;
+        }
+
+        var now = _time.GetUtcNow();
+        var claimed = await _store.Runs.ClaimAsync(_options.NodeId, now, now + _options.Lease, free, cancellationToken);
+        foreach (var run in claimed)
+        {
+            var execution = new Execution(run.Run.Id);
+            _running[run.Run.Id] = execution;
+            execution.Completion = Task.Run(() => ExecuteAsync(run, execution), CancellationToken.None);
+        }
+
+        return claimed.Count;
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var wait = _options.MaxIdle;
+            try
+            {
+                var free = _options.MaxConcurrentRuns - _running.Count;
+                var started = await DispatchOnceAsync(cancellationToken);
+                _health.Succeeded("dispatcher");
+                if (free > 0 && started == free)
+                {
+                    continue;
+                }
+
+                // Due runs that could not be claimed are blocked by a running sibling or by the limit; a completion wakes us.
+                if (free > started && await _store.Runs.NextQueuedAtAsync(cancellationToken) is { } next && next > _time.GetUtcNow())
+                {
+                    wait = Planner.Min(next - _time.GetUtcNow(), _options.MaxIdle);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                _health.Failed("dispatcher", ex);
+                _logger.LogError(ex, "Dispatching failed");
+                wait = TimeSpan.FromSeconds(1);
+            }
+
+            await Planner.WaitAsync(_wake, wait, _time, cancellationToken);
+        }
+    }
+
+    /// <summary>Renews this daemon's leases every third of the lease, and acts on cancel flags and lost leases.</summary>
+    public async Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        // Heartbeats go on while running agents drain after a stop request, so their leases stay ours until they end.
+        var token = _heartbeatStop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            await Planner.WaitAsync(_heartbeatNow, _options.Lease / 3, _time, token);
+            if (_running.IsEmpty || token.IsCancellationRequested)
+            {
+                continue;
+            }
+
+            try
+            {
+                var held = (await _store.Runs.RenewLeasesAsync(_options.NodeId, _time.GetUtcNow() + _options.Lease, token)).ToDictionary(s => s.RunId);
+                foreach (var execution in _running.Values)
+                {
+                    if (!held.TryGetValue(execution.RunId, out var state))
+                    {
+                        if (!execution.Finishing)
+                        {
+                            execution.Stop(StopReason.LeaseLost);
+                        }
+                    }
+                    else if (state.CancelRequested)
+                    {
+                        execution.Stop(StopReason.Cancelled);
+                    }
+                }
+
+                _health.Succeeded("heartbeat");
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                _health.Failed("heartbeat", ex);
+                _logger.LogError(ex, "Heartbeat failed");
+            }
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="grace"/> for running agents; kills the rest and hands their runs back to the queue.</summary>
+    public async Task DrainAsync(TimeSpan grace, CancellationToken cancellationToken)
+    {
+        var all = Task.WhenAll(_running.Values.Select(e => e.Completion));
+        if (!all.IsCompleted)
+        {
+            _logger.LogInformation("Waiting up to {Grace} for {Count} running agents", grace, _running.Count);
+            await Task.WhenAny(all, Task.Delay(grace, _time, cancellationToken));
+            foreach (var execution in _running.Values)
+            {
+                execution.Stop(StopReason.Shutdown);
+            }
+
+            await Task.WhenAll(_running.Values.Select(e => e.Completion));
+        }
+
+        await _heartbeatStop.CancelAsync();
+    }
+
+    public void Dispose() => _heartbeatStop.Dispose();
+
+    private async Task ExecuteAsync(ClaimedRun claimed, Execution execution)
+    {
+        var (run, task) = claimed;
+        var log = new RunLogWriter(run.Id, run.Attempt, _options.MaxLogBytesPerRun, _time);
+        var started = run.StartedAt ?? _time.GetUtcNow();
+        log.Write("attempt.started", new
+        {
+            attempt = run.Attempt,
+            node = _options.NodeId,
+            agent = task.Agent.Provider,
+            scheduledFor = run.ScheduledFor,
+            latenessMs = Math.Round((started - run.NotBefore).TotalMilliseconds, 3),
+        });
+
+        using var flushing = new CancellationTokenSource();
+        var flusher = FlushLogAsync(log, flushing.Token);
+        Task processRecorded = Task.CompletedTask;
+        AttemptOutcome outcome;
+        using (var timeout = new CancellationTokenSource(task.Policies.Timeout, _time))
+        using (timeout.Token.Register(() => execution.Stop(StopReason.Timeout)))
+        {
+            try
+            {
+                var runner = _runners.Resolve(task.Agent.Provider);
+                var request = new RunRequest(run, task, task.Agent.Cwd ?? _environment.DefaultWorkingDirectory, _environment.For(run, task), pid =>
+                    processRecorded = _store.Runs.SetProcessAsync(run.Id, run.Attempt, _options.NodeId, Environment.MachineName, pid, CancellationToken.None));
+                var result = await runner.RunAsync(request, log, execution.Token);
+                outcome = execution.Reason == StopReason.None ? AttemptOutcome.From(result) : Stopped(execution.Reason, task, result);
+            }
+            catch (OperationCanceledException) when (execution.Reason != StopReason.None)
+            {
+                outcome = Stopped(execution.Reason, task, null);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                outcome = new AttemptOutcome(RunStatus.Failed, null, $"the {task.Agent.Provider} runner failed: {ex.Message}");
+            }
+        }
+
+        execution.Finishing = true;
+        await flushing.CancelAsync();
+        await flusher;
+        await Ignore(processRecorded);
+        try
+        {
+            if (execution.Reason == StopReason.LeaseLost)
+            {
+                _logger.LogWarning("Run {RunId} attempt {Attempt} lost its lease; its result is dropped", run.Id, run.Attempt);
+                return;
+            }
+
+            var finished = _time.GetUtcNow();
+            log.Write("attempt.finished", new
+            {
+                attempt = run.Attempt,
+                status = StatusName(outcome.Status),
+                exitCode = outcome.Result?.ExitCode,
+                error = outcome.Error,
+                durationMs = Math.Round((finished - started).TotalMilliseconds, 3),
+            });
+            var written = await _store.Runs.CompleteAsync(
+                run.Id,
+                run.Attempt,
+                _options.NodeId,
+                current => execution.Reason == StopReason.Shutdown
+                    ? CompletionPolicy.Requeue(current, finished, "the daemon stopped while the attempt was running")
+                    : CompletionPolicy.Decide(current, outcome, finished, _options, _random),
+                log.Drain(),
+                CancellationToken.None);
+            if (!written)
+            {
+                _logger.LogWarning("Run {RunId} attempt {Attempt} no longer holds its lease; its result is dropped", run.Id, run.Attempt);
+            }
+        }
+        catch (Exception ex)
+        {
+            // The lease expires and the reaper recovers the run; nothing is lost.
+            _health.Failed("dispatcher", ex);
+            _logger.LogError(ex, "Could not record the result of run {RunId}", run.Id);
+        }
+        finally
+        {
+            _running.TryRemove(run.Id, out _);
+            execution.Dispose();
+            Wake();
+        }
+    }
+
+    private async Task FlushLogAsync(RunLogWriter log, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(LogFlushInterval, _time, cancellationToken);
+                var entries = log.Drain();
+                if (entries.Count > 0)
+                {
+                    await _store.Logs.AppendAsync(log.RunId, entries, cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "Could not append to the log of run {RunId}", log.RunId);
+            }
+        }
+    }
+
+    private static AttemptOutcome Stopped(StopReason reason, AgentTask task, RunnerResult? result) => reason switch
+    {
+        StopReason.Timeout => new AttemptOutcome(RunStatus.TimedOut, result, $"timed out after {Time.Durations.Humanize(task.Policies.Timeout)}; the agent's process tree was killed"),
+        StopReason.Cancelled => new AttemptOutcome(RunStatus.Cancelled, result, "cancelled; the agent's process tree was killed"),
+        _ => new AttemptOutcome(RunStatus.Failed, result, "the daemon stopped while the attempt was running"),
+    };
+
+    private static async Task Ignore(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception)
+        {
+            // Recording the pid only helps orphan clean-up; the run goes on without it.
+        }
+    }
+
+    internal static string StatusName(RunStatus status) => status switch
+    {
+        RunStatus.TimedOut => "timed_out",
+        _ => status.ToString().ToLowerInvariant(),
+    };
+
+    private enum StopReason
+    {
+        None,
+        Timeout,
+        Cancelled,
+        LeaseLost,
+        Shutdown,
+    }
+
+    private sealed class Execution(string runId) : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private int _reason;
+
+        public string RunId { get; } = runId;
+        public Task Completion { get; set; } = Task.CompletedTask;
+        public CancellationToken Token => _stop.Token;
+        public StopReason Reason => (StopReason)Volatile.Read(ref _reason);
+        public volatile bool Finishing;
+
+        /// <summary>The first reason wins: a run that timed out stays timed out even if it is cancelled while dying.</summary>
+        public void Stop(StopReason reason)
+        {
+            if (Interlocked.CompareExchange(ref _reason, (int)reason, (int)StopReason.None) == (int)StopReason.None)
+            {
+                _stop.Cancel();
+            }
+        }
+
+        public void Dispose() => _stop.Dispose();
+    }
+}

@@ -1,0 +1,151 @@
+using System.Globalization;
+using AgentCron.Core.Model;
+using AgentCron.Core.Ports;
+using AgentCron.Core.Triggers;
+
+namespace AgentCron.Core.Engine;
+
+/// <summary>
+/// Decides what a due task becomes: which occurrences run, which are recorded as skipped and why, and when it fires next.
+/// Pure: it reads the clock and randomness it is given and does no I/O, so the store can call it inside its transaction.
+/// </summary>
+public static class PlanningPolicy
+{
+    // How many missed occurrences are enumerated one by one; beyond this the count is reported as a lower bound.
+    private const int MaxEnumerated = 10_000;
+
+    public static PlanDecision Decide(PlanInput input, DateTimeOffset now, SchedulerOptions options, Random random, TimeProvider time)
+    {
+        var task = input.Task;
+        if (task.Trigger is not { } trigger || task.NextFireAt is not { } first)
+        {
+            return new PlanDecision([], null, task.Status);
+        }
+
+        var due = new List<DateTimeOffset>();
+        DateTimeOffset? next = first;
+        while (next is { } occurrence && occurrence <= now && due.Count < MaxEnumerated)
+        {
+            due.Add(occurrence);
+            next = trigger.NextAfter(occurrence);
+        }
+
+        var truncated = next is { } pending && pending <= now;
+        if (truncated)
+        {
+            next = trigger.NextAfter(now);
+        }
+
+        var policies = task.Policies;
+        // Occurrences within the misfire threshold are simply on time; the misfire policy only decides about later ones
+        // that are still inside their deadline (catch-up window, or a window trigger's end).
+        var onTime = due.Where(o => now - o <= options.MisfireThreshold && now <= Deadline(trigger, o, policies)).ToList();
+        var late = due.Where(o => now - o > options.MisfireThreshold && now <= Deadline(trigger, o, policies)).ToList();
+        var caughtUp = policies.Misfire switch
+        {
+            MisfirePolicy.Once => onTime.Count == 0 && late.Count > 0 ? [late[^1]] : [],
+            MisfirePolicy.Skip => [],
+            _ => late.TakeLast(options.MaxCatchUpRuns).ToList(),
+        };
+        var toRun = caughtUp.Concat(onTime).ToList();
+
+        var runs = new List<TaskRun>();
+        var running = toRun.ToHashSet();
+        var missed = due.Where(o => !running.Contains(o)).ToList();
+        if (missed.Count > 0)
+        {
+            runs.Add(SkippedRun(task, missed[0], now, time, MissedReason(trigger, missed, truncated, policies, toRun.Count, now)));
+        }
+
+        var overlap = OverlapVerdict(input, policies.Overlap);
+        foreach (var occurrence in toRun)
+        {
+            var isLate = now - occurrence > options.MisfireThreshold;
+            var run = new TaskRun
+            {
+                Id = Ids.New("r", time),
+                TaskId = task.Id,
+                Occurrence = OccurrenceKey(occurrence),
+                Trigger = isLate ? RunTrigger.CatchUp : RunTrigger.Schedule,
+                ScheduledFor = occurrence,
+                NotBefore = isLate ? now : occurrence + Jitter(policies.Jitter, random),
+                Exclusive = policies.Overlap != OverlapPolicy.Allow,
+                CreatedAt = now,
+            };
+            runs.Add(overlap is null ? run : run with { Status = RunStatus.Skipped, FinishedAt = now, Error = overlap });
+        }
+
+        var status = task.Status;
+        string? reason = task.StatusReason;
+        if (trigger is AtTrigger && toRun.Count == 0)
+        {
+            // A one-time task whose only occurrence was missed beyond its window ends here, with the reason.
+            status = TaskState.Skipped;
+            reason = runs.Count > 0 ? runs[0].Error : "missed";
+        }
+
+        return new PlanDecision(
+            runs,
+            next,
+            status,
+            CancelRunning: overlap is null && policies.Overlap == OverlapPolicy.Replace && input.RunningRuns > 0 && toRun.Count > 0,
+            StatusReason: reason);
+    }
+
+    /// <summary>The unique occurrence key of a scheduled instant (UTC, fixed format, so every process writes the same key).</summary>
+    public static string OccurrenceKey(DateTimeOffset occurrence) =>
+        "sched:" + occurrence.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>The latest instant an occurrence may still start: its trigger's own deadline (a window's end) or the catch-up window.</summary>
+    public static DateTimeOffset Deadline(Trigger trigger, DateTimeOffset occurrence, TaskPolicies policies) =>
+        trigger.DeadlineFor(occurrence) ?? occurrence + policies.CatchUp;
+
+    private static string? OverlapVerdict(PlanInput input, OverlapPolicy overlap) => overlap switch
+    {
+        OverlapPolicy.Skip when input.RunningRuns + input.QueuedRuns > 0 =>
+            "skipped: the previous run was still in progress (overlap=skip)",
+        OverlapPolicy.Queue when input.QueuedRuns > 0 =>
+            "skipped: a run was already waiting for the current one to finish (overlap=queue)",
+        _ => null,
+    };
+
+    private static TimeSpan Jitter(TimeSpan jitter, Random random) =>
+        jitter <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks((long)(random.NextDouble() * jitter.Ticks));
+
+    private static TaskRun SkippedRun(AgentTask task, DateTimeOffset occurrence, DateTimeOffset now, TimeProvider time, string reason) => new()
+    {
+        Id = Ids.New("r", time),
+        TaskId = task.Id,
+        Occurrence = OccurrenceKey(occurrence),
+        Trigger = RunTrigger.CatchUp,
+        ScheduledFor = occurrence,
+        NotBefore = now,
+        Status = RunStatus.Skipped,
+        CreatedAt = now,
+        FinishedAt = now,
+        Error = reason,
+    };
+
+    private static string MissedReason(Trigger trigger, List<DateTimeOffset> missed, bool truncated, TaskPolicies policies, int ran, DateTimeOffset now)
+    {
+        var count = truncated ? $"more than {missed.Count:N0}" : missed.Count.ToString("N0", CultureInfo.InvariantCulture);
+        var span = missed.Count == 1
+            ? $"the occurrence at {Stamp(missed[0])}"
+            : $"{count} occurrences from {Stamp(missed[0])} to {Stamp(missed[^1])}";
+        var window = trigger.DeadlineFor(missed[^1]) is { } end
+            ? $"its window closed at {Stamp(end)}"
+            : $"the catch-up window is {Time.Durations.Humanize(policies.CatchUp)}";
+        var late = Time.Durations.Humanize(now - missed[^1]);
+        var action = policies.Misfire switch
+        {
+            _ when ran == 0 => "nothing was run",
+            MisfirePolicy.Once => "one catch-up run was made for the latest (misfire=once)",
+            MisfirePolicy.Skip => "misfire=skip",
+            _ => $"{ran} were run (misfire=all)",
+        };
+        return $"skipped: {span} missed (latest {late} late; {window}); {action}";
+    }
+
+    private static string Stamp(DateTimeOffset instant) =>
+        instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}

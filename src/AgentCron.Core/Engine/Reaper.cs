@@ -1,0 +1,76 @@
+using AgentCron.Core.Ports;
+using AgentCron.Core.Processes;
+using Microsoft.Extensions.Logging;
+
+namespace AgentCron.Core.Engine;
+
+/// <summary>
+/// Recovers runs whose lease expired because their daemon died: kills the orphaned agent process if it ran on this
+/// host, then re-queues the run as a new attempt or fails it, per its retry policy. Sleeps until the next lease expiry.
+/// </summary>
+public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, TimeProvider time, ILogger logger, EngineHealth health, Dispatcher dispatcher)
+{
+    private readonly WakeSignal _wake = new();
+    private readonly Random _random = new();
+
+    public void Wake() => _wake.Set();
+
+    /// <summary>One recovery pass. Returns the runs recovered.</summary>
+    public async Task<int> RecoverOnceAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var recovered = await store.Runs.RecoverExpiredAsync(now, options.PlanBatch, claimed =>
+        {
+            var error = $"attempt {claimed.Run.Attempt} was abandoned: its daemon ({claimed.Run.LeaseOwner}) stopped heartbeating and the lease expired at {claimed.Run.LeaseExpiresAt:O}";
+            return CompletionPolicy.Decide(claimed, new AttemptOutcome(Model.RunStatus.Failed, null, error), now, options, _random);
+        }, cancellationToken);
+
+        foreach (var run in recovered)
+        {
+            if (run.Pid is { } pid && string.Equals(run.Host, Environment.MachineName, StringComparison.Ordinal) && ProcessGroup.KillIfLeader(pid))
+            {
+                logger.LogWarning("Killed orphaned agent process group {Pid} of run {RunId} attempt {Attempt}", pid, run.Id, run.Attempt);
+            }
+
+            logger.LogWarning("Recovered run {RunId} attempt {Attempt} of task {TaskId} from {Owner}", run.Id, run.Attempt, run.TaskId, run.LeaseOwner);
+        }
+
+        if (recovered.Count > 0)
+        {
+            dispatcher.Wake();
+        }
+
+        return recovered.Count;
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var wait = options.MaxIdle;
+            try
+            {
+                await RecoverOnceAsync(cancellationToken);
+                if (await store.Runs.NextLeaseExpiryAsync(cancellationToken) is { } expiry)
+                {
+                    // A little after the expiry, so the owner's heartbeat, if it is alive, wins the race.
+                    wait = Planner.Min(expiry - time.GetUtcNow() + TimeSpan.FromMilliseconds(50), options.MaxIdle);
+                }
+
+                health.Succeeded("reaper");
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                health.Failed("reaper", ex);
+                logger.LogError(ex, "Recovery failed");
+                wait = TimeSpan.FromSeconds(1);
+            }
+
+            await Planner.WaitAsync(_wake, wait, time, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using AgentCron.Core.Ports;
+
+namespace AgentCron.Core.Engine;
+
+/// <summary>
+/// Buffers one attempt's log entries and appends them to the store in order: in the background while the run goes (so
+/// the log is readable live) and finally together with the run's result. Stops growing at the configured size, with a
+/// last entry saying so.
+/// </summary>
+public sealed class RunLogWriter(string runId, int attempt, long maxBytes, TimeProvider time) : IRunLogWriter
+{
+    private readonly Lock _gate = new();
+    private List<NewRunLogEvent> _pending = [];
+    private long _bytes;
+    private bool _truncated;
+
+    public string RunId { get; } = runId;
+
+    /// <summary>Raised (outside the lock) after entries were added, so a waiting flusher can wake.</summary>
+    public event Action? Written;
+
+    public void Write(string type, object data)
+    {
+        var element = JsonSerializer.SerializeToElement(data);
+        lock (_gate)
+        {
+            if (_truncated)
+            {
+                return;
+            }
+
+            _bytes += element.GetRawText().Length + type.Length;
+            if (_bytes > maxBytes)
+            {
+                _truncated = true;
+                element = JsonSerializer.SerializeToElement(new { reason = $"the log reached its limit of {maxBytes:N0} bytes; later output is not kept" });
+                type = "log.truncated";
+            }
+
+            _pending.Add(new NewRunLogEvent(time.GetUtcNow(), attempt, type, element));
+        }
+
+        Written?.Invoke();
+    }
+
+    /// <summary>Takes the entries written since the last call, in order.</summary>
+    public IReadOnlyList<NewRunLogEvent> Drain()
+    {
+        lock (_gate)
+        {
+            if (_pending.Count == 0)
+            {
+                return [];
+            }
+
+            var drained = _pending;
+            _pending = [];
+            return drained;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using AgentCron.Core.Model;
+
+namespace AgentCron.Core.Ports;
+
+/// <summary>
+/// The durable state of AgentCron, shaped by role. An implementation must make every method atomic and durable before it
+/// returns, and must be safe when several daemons share one database: claims, leases and the unique occurrence key are
+/// enforced by the database, never by memory.
+/// </summary>
+public interface IAgentCronStore : IAsyncDisposable
+{
+    ITaskStore Tasks { get; }
+    IRunStore Runs { get; }
+    IRunLogStore Logs { get; }
+
+    /// <summary>Wakes the engine when another process changed due work, where the database can tell; null otherwise.</summary>
+    IStoreChangeFeed? Changes { get; }
+
+    /// <summary>Creates or upgrades the schema. Safe to call from several processes at once.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Signals that another process committed a change the engine may care about.</summary>
+public interface IStoreChangeFeed
+{
+    /// <summary>Completes when a change by another connection is seen (or the token is cancelled).</summary>
+    Task WaitForChangeAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A page of results and the cursor for the next page (null at the end).</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+/// <summary>Thrown when a write conflicts with current state: a unique key, a stale version or an illegal transition.</summary>
+public sealed class ConflictException(string message) : Exception(message);
+
+/// <summary>Thrown when a task or run does not exist.</summary>
+public sealed class NotFoundException(string message) : Exception(message);

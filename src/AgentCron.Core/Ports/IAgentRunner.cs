@@ -1,0 +1,50 @@
+using AgentCron.Core.Model;
+
+namespace AgentCron.Core.Ports;
+
+/// <summary>
+/// Runs one attempt of a task with one kind of agent. When <c>cancellationToken</c> fires (timeout, cancel, shutdown or a
+/// lost lease) the runner must kill the agent's whole process tree before it returns or throws.
+/// </summary>
+public interface IAgentRunner
+{
+    /// <summary>The canonical provider id, lower case (e.g. <c>command</c>, <c>claudecode</c>).</summary>
+    string Provider { get; }
+
+    /// <summary>Other names accepted for this provider (e.g. <c>claude</c>).</summary>
+    IReadOnlyList<string> Aliases { get; }
+
+    /// <summary>Checks a task's agent selection on create and update; throws <see cref="InvalidFieldException"/> under <c>agent.</c>.</summary>
+    void Validate(AgentSelection agent);
+
+    Task<RunnerResult> RunAsync(RunRequest request, IRunLogWriter log, CancellationToken cancellationToken);
+}
+
+/// <summary>Everything a runner needs for one attempt.</summary>
+/// <param name="Run">The run, with the number of this attempt.</param>
+/// <param name="Task">The task as it was when the run was claimed.</param>
+/// <param name="WorkingDirectory">Where the agent process starts.</param>
+/// <param name="Environment">Variables to add to the agent's environment (<c>AGENTCRON_*</c>).</param>
+/// <param name="ProcessStarted">Called with the agent's process id as soon as it starts.</param>
+public sealed record RunRequest(
+    TaskRun Run,
+    AgentTask Task,
+    string WorkingDirectory,
+    IReadOnlyDictionary<string, string> Environment,
+    Action<int> ProcessStarted);
+
+/// <summary>What an attempt produced. <see cref="Succeeded"/> decides between <c>succeeded</c> and <c>failed</c>.</summary>
+public sealed record RunnerResult(
+    bool Succeeded,
+    int? ExitCode,
+    string? Output,
+    string? Error,
+    string? SessionId = null,
+    string? Model = null);
+
+/// <summary>Appends entries to the current attempt's log. Never blocks on I/O; entries are flushed in order.</summary>
+public interface IRunLogWriter
+{
+    /// <summary>Adds an entry; <paramref name="data"/> is serialised to a JSON object.</summary>
+    void Write(string type, object data);
+}

@@ -1,0 +1,56 @@
+using AgentCron.Core.Model;
+
+namespace AgentCron.Core.Ports;
+
+public sealed record TaskQuery(TaskState? Status = null, string? Cursor = null, int Limit = 50);
+
+/// <summary>Tasks and the planning step that turns due tasks into runs.</summary>
+public interface ITaskStore
+{
+    /// <summary>Inserts a task and, when <paramref name="firstRun"/> is given, its first run, in one transaction.
+    /// Throws <see cref="ConflictException"/> when the slug is taken.</summary>
+    Task CreateAsync(AgentTask task, TaskRun? firstRun, CancellationToken cancellationToken);
+
+    /// <summary>The task by id or slug, or null.</summary>
+    Task<AgentTask?> FindAsync(string idOrSlug, CancellationToken cancellationToken);
+
+    /// <summary>Tasks ordered by creation (oldest first), filtered and paginated server-side.</summary>
+    Task<Page<AgentTask>> ListAsync(TaskQuery query, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces a task's definition and state if its stored <see cref="AgentTask.Version"/> still equals
+    /// <paramref name="expectedVersion"/>; the stored version becomes <c>expectedVersion + 1</c>.
+    /// Throws <see cref="ConflictException"/> when another write came first and <see cref="NotFoundException"/> when it is gone.
+    /// </summary>
+    Task UpdateAsync(AgentTask task, long expectedVersion, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a task with its runs and logs. Returns false when it did not exist.</summary>
+    Task<bool> DeleteAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>The earliest <see cref="AgentTask.NextFireAt"/> of any active task, or null.</summary>
+    Task<DateTimeOffset?> NextFireAtAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> active tasks whose next fire time is at or before <paramref name="now"/>,
+    /// asks <paramref name="plan"/> what to do with each (pure, synchronous, no I/O), and applies every decision —
+    /// new runs (skipping occurrences that already have one), the next fire time and the task's status — in one
+    /// transaction. Returns how many tasks were planned and how many runs were inserted.
+    /// </summary>
+    Task<PlanResult> PlanDueAsync(DateTimeOffset now, int limit, Func<PlanInput, PlanDecision> plan, CancellationToken cancellationToken);
+}
+
+/// <summary>What the planner sees of a due task: the task and how many of its runs are queued and running.</summary>
+public sealed record PlanInput(AgentTask Task, int QueuedRuns, int RunningRuns);
+
+/// <summary>
+/// The planner's decision for one task. <see cref="CancelRunning"/> asks the store to flag the task's running runs for
+/// cancellation (overlap = replace).
+/// </summary>
+public sealed record PlanDecision(
+    IReadOnlyList<TaskRun> NewRuns,
+    DateTimeOffset? NextFireAt,
+    TaskState Status,
+    bool CancelRunning = false,
+    string? StatusReason = null);
+
+public sealed record PlanResult(int Tasks, int Runs);

@@ -1,0 +1,184 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace AgentCron.Sqlite;
+
+/// <summary>
+/// The one place that opens, begins, commits and rolls back. All writes of a process go through a single writer
+/// connection and are group-committed: the writes waiting when a transaction starts share it, each inside its own
+/// savepoint (one failing write rolls back alone), and no caller is answered before the commit is durable
+/// (<c>synchronous=FULL</c>). Serialising writes in-process also keeps SQLite's busy handler out of the hot path; other
+/// processes on the same file are waited for through <c>busy_timeout</c>. Reads use pooled connections, concurrently (WAL).
+/// </summary>
+internal sealed class SqliteDatabase : IAsyncDisposable
+{
+    private const int MaxBatch = 256;
+    private readonly string _connectionString;
+    private readonly Channel<IWrite> _writes = Channel.CreateUnbounded<IWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+    private SqliteConnection? _writeConnection;
+
+    public SqliteDatabase(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    public string Path { get; }
+
+    /// <summary>Runs <paramref name="work"/> inside a write transaction; completes after the commit is durable.</summary>
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var write = new Write<T>(work);
+        ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(write), this);
+
+        return write.Result;
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a pooled read connection.</summary>
+    public Task<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var connection = Open();
+        return Task.FromResult(work(connection));
+    }
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _writes.Writer.TryComplete();
+        await _writer;
+        _writeConnection?.Dispose();
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<IWrite>(MaxBatch);
+        while (await _writes.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
+            {
+                batch.Add(write);
+            }
+
+            CommitBatch(batch);
+            batch.Clear();
+        }
+    }
+
+    private void CommitBatch(List<IWrite> batch)
+    {
+        try
+        {
+            var connection = _writeConnection ??= OpenWriter();
+            using (var begin = connection.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE";
+                begin.ExecuteNonQuery();
+            }
+
+            try
+            {
+                foreach (var write in batch)
+                {
+                    Execute(connection, "SAVEPOINT w");
+                    try
+                    {
+                        write.Run(connection);
+                        Execute(connection, "RELEASE w");
+                    }
+                    catch (Exception ex)
+                    {
+                        Execute(connection, "ROLLBACK TO w");
+                        Execute(connection, "RELEASE w");
+                        write.Fail(ex);
+                    }
+                }
+
+                Execute(connection, "COMMIT");
+            }
+            catch
+            {
+                Execute(connection, "ROLLBACK");
+                throw;
+            }
+
+            foreach (var write in batch)
+            {
+                write.Acknowledge();
+            }
+        }
+        catch (Exception ex)
+        {
+            // Nothing of this batch was committed; every caller hears why, and the next batch starts on a fresh connection.
+            _writeConnection?.Dispose();
+            _writeConnection = null;
+            foreach (var write in batch)
+            {
+                write.Fail(ex);
+            }
+        }
+    }
+
+    private SqliteConnection OpenWriter()
+    {
+        var connection = Open();
+        Execute(connection, "PRAGMA synchronous = FULL");
+        return connection;
+    }
+
+    internal static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private interface IWrite
+    {
+        void Run(SqliteConnection connection);
+        void Fail(Exception error);
+        void Acknowledge();
+    }
+
+    private sealed class Write<T>(Func<SqliteConnection, T> work) : IWrite
+    {
+        private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _value;
+        private bool _failed;
+
+        public Task<T> Result => _result.Task;
+
+        public void Run(SqliteConnection connection) => _value = work(connection);
+
+        public void Fail(Exception error)
+        {
+            _failed = true;
+            _result.TrySetException(error);
+        }
+
+        public void Acknowledge()
+        {
+            if (!_failed)
+            {
+                _result.TrySetResult(_value!);
+            }
+        }
+    }
+}
