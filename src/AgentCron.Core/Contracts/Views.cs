@@ -1,0 +1,135 @@
+using System.Text.Json;
+using AgentCron.Core.Model;
+using AgentCron.Core.Time;
+
+namespace AgentCron.Core.Contracts;
+
+/// <summary>A task as the API returns it. Enums are snake_case text; durations use the compact form (<c>30m</c>).</summary>
+public sealed record TaskView(
+    string Id,
+    string Slug,
+    string Name,
+    string Instructions,
+    string Status,
+    string? StatusReason,
+    TriggerView? Trigger,
+    AgentInput Agent,
+    string? Thread,
+    PoliciesView Policies,
+    DateTimeOffset? NextFireAt,
+    string? LastRunId,
+    DateTimeOffset? LastRunAt,
+    string? LastRunStatus,
+    string? LastSummary,
+    string? LastError,
+    int ConsecutiveFailures,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    long Version)
+{
+    public static TaskView From(AgentTask t) => new(
+        t.Id,
+        t.Slug,
+        t.Name,
+        t.Instructions,
+        EnumText.ToText(t.Status),
+        t.StatusReason,
+        t.Trigger is { } trigger ? TriggerView.From(trigger) : null,
+        new AgentInput { Provider = t.Agent.Provider, Model = t.Agent.Model, Command = t.Agent.Command, Cwd = t.Agent.Cwd },
+        t.Thread?.ToString(),
+        new PoliciesView(
+            Durations.Format(t.Policies.Timeout),
+            t.Policies.Retries,
+            EnumText.ToText(t.Policies.Overlap),
+            EnumText.ToText(t.Policies.Misfire),
+            Durations.Format(t.Policies.CatchUp),
+            Durations.Format(t.Policies.Jitter),
+            t.Policies.MaxConsecutiveFailures),
+        t.NextFireAt,
+        t.LastRunId,
+        t.LastRunAt,
+        t.LastRunStatus is { } s ? EnumText.ToText(s) : null,
+        t.LastSummary,
+        t.LastError,
+        t.ConsecutiveFailures,
+        t.CreatedAt,
+        t.UpdatedAt,
+        t.Version);
+}
+
+/// <param name="Kind">at, every, cron or window.</param>
+/// <param name="Expression">The canonical trigger text: an instant, a duration, a cron expression or a window.</param>
+/// <param name="Tz">The IANA time zone of a cron or window trigger.</param>
+/// <param name="Anchor">Where an <c>every</c> trigger counts from.</param>
+/// <param name="Description">The trigger in words.</param>
+public sealed record TriggerView(string Kind, string Expression, string? Tz, DateTimeOffset? Anchor, string Description)
+{
+    public static TriggerView From(Triggers.Trigger trigger) =>
+        new(EnumText.ToText(trigger.Kind), trigger.Expression, trigger.TimeZoneId, trigger.Anchor, trigger.Describe());
+}
+
+public sealed record PoliciesView(string Timeout, int Retries, string Overlap, string Misfire, string CatchUp, string Jitter, int MaxConsecutiveFailures);
+
+/// <summary>A run as the API returns it.</summary>
+public sealed record RunView(
+    string Id,
+    string TaskId,
+    string Occurrence,
+    string Trigger,
+    DateTimeOffset ScheduledFor,
+    DateTimeOffset NotBefore,
+    int Attempt,
+    string Status,
+    string? LeaseOwner,
+    DateTimeOffset? LeaseExpiresAt,
+    bool CancelRequested,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    double? DurationMs,
+    string? Agent,
+    string? Model,
+    string? SessionId,
+    int? ExitCode,
+    string? Output,
+    string? Summary,
+    string? Error)
+{
+    public static RunView From(TaskRun r) => new(
+        r.Id,
+        r.TaskId,
+        r.Occurrence,
+        EnumText.ToText(r.Trigger),
+        r.ScheduledFor,
+        r.NotBefore,
+        r.Attempt,
+        EnumText.ToText(r.Status),
+        r.LeaseOwner,
+        r.LeaseExpiresAt,
+        r.CancelRequested,
+        r.CreatedAt,
+        r.StartedAt,
+        r.FinishedAt,
+        r is { StartedAt: { } start, FinishedAt: { } end } ? Math.Round((end - start).TotalMilliseconds, 1) : null,
+        r.Agent,
+        r.Model,
+        r.SessionId,
+        r.ExitCode,
+        r.Output,
+        r.Summary,
+        r.Error);
+}
+
+public sealed record LogEntryView(long Seq, DateTimeOffset At, int Attempt, string Type, JsonElement Data)
+{
+    public static LogEntryView From(RunLogEvent e) => new(e.Seq, e.At, e.Attempt, e.Type, e.Data);
+}
+
+/// <summary>A page of a listing; pass <see cref="NextCursor"/> as <c>cursor</c> to get the next one.</summary>
+public sealed record PageView<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+/// <summary>The next occurrences of a trigger.</summary>
+public sealed record PreviewView(TriggerView Trigger, IReadOnlyList<DateTimeOffset> Occurrences);
+
+/// <summary>Liveness and the engine's loops.</summary>
+public sealed record HealthView(string Status, string Version, string Node, string Store, int RunningRuns, IReadOnlyDictionary<string, Engine.LoopHealth> Loops);

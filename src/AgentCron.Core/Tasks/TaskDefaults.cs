@@ -1,0 +1,8 @@
+using AgentCron.Core.Model;
+
+namespace AgentCron.Core.Tasks;
+
+/// <summary>What a task gets when it leaves something out (configuration section <c>Defaults</c>).</summary>
+/// <param name="TimeZone">The zone of cron and window triggers, and of times written without an offset.</param>
+/// <param name="Policies">The policies of a task that names none.</param>
+public sealed record TaskDefaults(TimeZoneInfo TimeZone, TaskPolicies Policies);

@@ -1,0 +1,242 @@
+using AgentCron.Core.Contracts;
+using AgentCron.Core.Engine;
+using AgentCron.Core.Model;
+using AgentCron.Core.Ports;
+using AgentCron.Core.Triggers;
+
+namespace AgentCron.Core.Tasks;
+
+/// <summary>
+/// What clients can do with tasks and runs, validated, written durably, and then signalled to the engine. The API,
+/// the CLI (through the API) and later the MCP server all go through here.
+/// </summary>
+public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, TaskDefaults defaults, Scheduler scheduler, TimeProvider time)
+{
+    private static readonly Random Random = new();
+
+    public async Task<AgentTask> CreateAsync(TaskInput input, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var instructions = TaskValidation.Instructions(input.Instructions);
+        var name = TaskValidation.Name(input.Name, instructions);
+        var trigger = ResolveTrigger(input.Trigger, now);
+        var task = new AgentTask
+        {
+            Id = Ids.New("t", time),
+            Slug = input.Slug is { } slug ? TaskValidation.Slug(slug) : TaskValidation.SlugFrom(name),
+            Name = name,
+            Instructions = instructions,
+            Status = input.Active == false ? TaskState.Paused : TaskState.Active,
+            StatusReason = input.Active == false ? "created paused" : null,
+            Trigger = trigger,
+            Agent = runners.Normalize(TaskValidation.Agent(input.Agent, new AgentSelection { Provider = runners.DefaultProvider })),
+            Thread = string.IsNullOrWhiteSpace(input.Thread) ? null : ThreadAnchor.Parse(input.Thread, "thread"),
+            Policies = TaskValidation.Policies(input.Policies, defaults.Policies),
+            NextFireAt = input.Active == false ? null : trigger?.First(now),
+            CreatedAt = now,
+            UpdatedAt = now,
+            Version = 1,
+        };
+        var firstRun = input.RunNow == true ? ManualRun(task, now) : null;
+
+        // A generated slug that is taken gets a number; a slug the client chose is a conflict.
+        for (var n = 2; ; n++)
+        {
+            try
+            {
+                await store.Tasks.CreateAsync(task, firstRun, cancellationToken);
+                break;
+            }
+            catch (ConflictException) when (input.Slug is null && n < 100)
+            {
+                task = task with { Slug = $"{TaskValidation.SlugFrom(name)}-{n}" };
+            }
+        }
+
+        scheduler.Wake();
+        return task;
+    }
+
+    public async Task<AgentTask> GetAsync(string idOrSlug, CancellationToken cancellationToken) =>
+        await store.Tasks.FindAsync(idOrSlug, cancellationToken) ?? throw new NotFoundException($"task '{idOrSlug}' does not exist");
+
+    /// <summary>Applies the members of <paramref name="input"/> that are set. <paramref name="expectedVersion"/> guards against lost updates.</summary>
+    public Task<AgentTask> UpdateAsync(string idOrSlug, TaskInput input, long? expectedVersion, CancellationToken cancellationToken) =>
+        ModifyAsync(idOrSlug, expectedVersion, (task, now) =>
+        {
+            var instructions = input.Instructions is null ? task.Instructions : TaskValidation.Instructions(input.Instructions);
+            var triggerChanged = input.Trigger is not null;
+            var trigger = triggerChanged ? ResolveTrigger(input.Trigger, now) : task.Trigger;
+            var updated = task with
+            {
+                Name = input.Name is null ? task.Name : TaskValidation.Name(input.Name, instructions),
+                Slug = input.Slug is null ? task.Slug : TaskValidation.Slug(input.Slug),
+                Instructions = instructions,
+                Trigger = trigger,
+                Agent = input.Agent is null ? task.Agent : runners.Normalize(TaskValidation.Agent(input.Agent, task.Agent)),
+                Thread = input.Thread is null ? task.Thread : input.Thread.Length == 0 ? null : ThreadAnchor.Parse(input.Thread, "thread"),
+                Policies = TaskValidation.Policies(input.Policies, task.Policies),
+            };
+            if (triggerChanged)
+            {
+                // A new trigger starts from now; a finished one-time task given a new time becomes active again.
+                var reactivate = task.Status is not (TaskState.Active or TaskState.Paused);
+                updated = updated with
+                {
+                    Status = reactivate ? TaskState.Active : task.Status,
+                    StatusReason = reactivate ? null : task.StatusReason,
+                    NextFireAt = (reactivate || task.Status == TaskState.Active) ? trigger?.First(now) : null,
+                };
+            }
+
+            return updated;
+        }, cancellationToken);
+
+    public Task<AgentTask> PauseAsync(string idOrSlug, CancellationToken cancellationToken) =>
+        ModifyAsync(idOrSlug, null, (task, _) => task.Status switch
+        {
+            TaskState.Active => task with { Status = TaskState.Paused, StatusReason = "paused by user", NextFireAt = null },
+            TaskState.Paused => task,
+            _ => throw new ConflictException($"task '{task.Slug}' has ended ({EnumText.ToText(task.Status)}); only active tasks can be paused"),
+        }, cancellationToken);
+
+    /// <summary>Resumes from now: occurrences that fell while the task was paused are not caught up.</summary>
+    public Task<AgentTask> ResumeAsync(string idOrSlug, CancellationToken cancellationToken) =>
+        ModifyAsync(idOrSlug, null, (task, now) => task.Status switch
+        {
+            TaskState.Paused => task with
+            {
+                Status = TaskState.Active,
+                StatusReason = null,
+                ConsecutiveFailures = 0,
+                NextFireAt = task.Trigger?.First(now),
+            },
+            TaskState.Active => task,
+            _ => throw new ConflictException($"task '{task.Slug}' has ended ({EnumText.ToText(task.Status)}); give it a new trigger to schedule it again"),
+        }, cancellationToken);
+
+    /// <summary>Queues a manual run now, whatever the task's trigger and status.</summary>
+    public async Task<TaskRun> RunNowAsync(string idOrSlug, CancellationToken cancellationToken)
+    {
+        var task = await GetAsync(idOrSlug, cancellationToken);
+        var run = ManualRun(task, time.GetUtcNow());
+        await store.Runs.InsertAsync(run, cancellationToken);
+        scheduler.Wake();
+        return run;
+    }
+
+    /// <summary>
+    /// Cancels the task's queued and running runs; a one-time task that has not run yet ends <c>cancelled</c> and a
+    /// recurring task keeps its schedule. Returns the task after the change.
+    /// </summary>
+    public async Task<AgentTask> CancelAsync(string idOrSlug, CancellationToken cancellationToken)
+    {
+        var task = await GetAsync(idOrSlug, cancellationToken);
+        foreach (var run in await store.Runs.ActiveRunsAsync(task.Id, cancellationToken))
+        {
+            await CancelRunAsync(run.Id, cancellationToken);
+        }
+
+        if (task.Trigger is AtTrigger && task.Status is TaskState.Active or TaskState.Paused && task.NextFireAt is not null)
+        {
+            return await ModifyAsync(task.Id, null, (t, _) => t with { Status = TaskState.Cancelled, StatusReason = "cancelled by user before it ran", NextFireAt = null }, cancellationToken);
+        }
+
+        return await GetAsync(task.Id, cancellationToken);
+    }
+
+    public async Task DeleteAsync(string idOrSlug, CancellationToken cancellationToken)
+    {
+        var task = await GetAsync(idOrSlug, cancellationToken);
+        foreach (var run in await store.Runs.ActiveRunsAsync(task.Id, cancellationToken))
+        {
+            scheduler.Dispatcher.CancelLocal(run.Id);
+        }
+
+        // Runs of this task on other daemons lose their lease row with it, and their heartbeat then stops them.
+        await store.Tasks.DeleteAsync(task.Id, cancellationToken);
+        scheduler.Wake();
+    }
+
+    public async Task<TaskRun> GetRunAsync(string runId, CancellationToken cancellationToken) =>
+        await store.Runs.FindAsync(runId, cancellationToken) ?? throw new NotFoundException($"run '{runId}' does not exist");
+
+    /// <summary>A queued run is cancelled at once; a running one is killed by the daemon running it. Returns the run after the request.</summary>
+    public async Task<TaskRun> CancelRunAsync(string runId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var run = await store.Runs.CancelAsync(
+            runId,
+            now,
+            claimed => CompletionPolicy.Decide(claimed, new AttemptOutcome(RunStatus.Cancelled, null, "cancelled before it started"), now, scheduler.Options, Random),
+            cancellationToken) ?? throw new NotFoundException($"run '{runId}' does not exist");
+        if (run.Status == RunStatus.Running)
+        {
+            if (!scheduler.Dispatcher.CancelLocal(runId))
+            {
+                scheduler.Dispatcher.HeartbeatNow();
+            }
+        }
+        else if (run.IsFinished && run.Error != "cancelled before it started")
+        {
+            throw new ConflictException($"run '{runId}' has already finished ({EnumText.ToText(run.Status)})");
+        }
+
+        scheduler.Wake();
+        return run;
+    }
+
+    private Trigger? ResolveTrigger(TriggerInput? input, DateTimeOffset now)
+    {
+        try
+        {
+            return input?.Resolve(now, defaults.TimeZone);
+        }
+        catch (InvalidFieldException ex)
+        {
+            throw ex.Field == "trigger" ? ex : ex.Under("trigger");
+        }
+    }
+
+    private TaskRun ManualRun(AgentTask task, DateTimeOffset now)
+    {
+        var id = Ids.New("r", time);
+        return new TaskRun
+        {
+            Id = id,
+            TaskId = task.Id,
+            Occurrence = $"manual:{id}",
+            Trigger = RunTrigger.Manual,
+            ScheduledFor = now,
+            NotBefore = now,
+            Exclusive = task.Policies.Overlap != OverlapPolicy.Allow,
+            CreatedAt = now,
+        };
+    }
+
+    private async Task<AgentTask> ModifyAsync(string idOrSlug, long? expectedVersion, Func<AgentTask, DateTimeOffset, AgentTask> change, CancellationToken cancellationToken)
+    {
+        // The engine also writes tasks (last run, next fire time): without an explicit version, re-read and retry.
+        for (var attempt = 1; ; attempt++)
+        {
+            var task = await GetAsync(idOrSlug, cancellationToken);
+            if (expectedVersion is { } expected && expected != task.Version)
+            {
+                throw new ConflictException($"task '{task.Slug}' is at version {task.Version}, not {expected}; read it again and retry");
+            }
+
+            var now = time.GetUtcNow();
+            var updated = change(task, now) with { UpdatedAt = now };
+            try
+            {
+                await store.Tasks.UpdateAsync(updated, task.Version, cancellationToken);
+                scheduler.Wake();
+                return updated with { Version = task.Version + 1 };
+            }
+            catch (ConflictException) when (expectedVersion is null && attempt < 5)
+            {
+                // Lost a race with the engine; try again on the fresh row.
+            }
+        }
+    }
+}

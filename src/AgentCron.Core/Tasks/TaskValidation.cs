@@ -1,0 +1,124 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using AgentCron.Core.Contracts;
+using AgentCron.Core.Model;
+using AgentCron.Core.Time;
+
+namespace AgentCron.Core.Tasks;
+
+/// <summary>Field rules for tasks. Every failure names the field and what is allowed.</summary>
+public static partial class TaskValidation
+{
+    public const int MaxNameLength = 200;
+    public const int MaxInstructionsLength = 200_000;
+
+    public static string Name(string? name, string instructions)
+    {
+        var value = string.IsNullOrWhiteSpace(name) ? DefaultName(instructions) : name.Trim();
+        return value.Length <= MaxNameLength ? value : throw new InvalidFieldException("name", $"is {value.Length} characters long; at most {MaxNameLength} are allowed");
+    }
+
+    public static string Instructions(string? instructions)
+    {
+        if (string.IsNullOrWhiteSpace(instructions))
+        {
+            throw new InvalidFieldException("instructions", "is required: the prompt the agent runs (CLI: --prompt or --prompt-file)");
+        }
+
+        return instructions.Length <= MaxInstructionsLength
+            ? instructions
+            : throw new InvalidFieldException("instructions", $"is {instructions.Length:N0} characters long; at most {MaxInstructionsLength:N0} are allowed");
+    }
+
+    public static string Slug(string slug)
+    {
+        var value = slug.Trim();
+        return SlugPattern().IsMatch(value)
+            ? value
+            : throw new InvalidFieldException("slug", $"'{slug}' is not a slug; use 1-64 lower-case letters, digits and dashes, starting with a letter or digit");
+    }
+
+    /// <summary>A slug made from the name: lower case, dashes for everything else, at most 40 characters.</summary>
+    public static string SlugFrom(string name)
+    {
+        var text = new StringBuilder();
+        foreach (var c in name.ToLowerInvariant().Normalize(NormalizationForm.FormD))
+        {
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                text.Append(c);
+            }
+            else if (text.Length > 0 && text[^1] != '-' && char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.NonSpacingMark)
+            {
+                text.Append('-');
+            }
+
+            if (text.Length >= 40)
+            {
+                break;
+            }
+        }
+
+        var slug = text.ToString().Trim('-');
+        return slug.Length > 0 ? slug : "task";
+    }
+
+    public static TaskPolicies Policies(PoliciesInput? input, TaskPolicies current)
+    {
+        if (input is null)
+        {
+            return current;
+        }
+
+        var policies = current with
+        {
+            Timeout = input.Timeout is { } timeout ? Durations.Parse(timeout, "policies.timeout") : current.Timeout,
+            Retries = input.Retries ?? current.Retries,
+            Overlap = input.Overlap is { } overlap ? EnumText.Parse<OverlapPolicy>(overlap, "policies.overlap") : current.Overlap,
+            Misfire = input.Misfire is { } misfire ? EnumText.Parse<MisfirePolicy>(misfire, "policies.misfire") : current.Misfire,
+            CatchUp = input.CatchUp is { } catchUp ? Durations.Parse(catchUp, "policies.catchUp") : current.CatchUp,
+            Jitter = input.Jitter is { } jitter ? ParseJitter(jitter) : current.Jitter,
+            MaxConsecutiveFailures = input.MaxConsecutiveFailures ?? current.MaxConsecutiveFailures,
+        };
+        if (policies.Retries is < 0 or > 100)
+        {
+            throw new InvalidFieldException("policies.retries", $"{policies.Retries} is out of range; use 0 to 100");
+        }
+
+        if (policies.MaxConsecutiveFailures is < 0 or > 10_000)
+        {
+            throw new InvalidFieldException("policies.maxConsecutiveFailures", $"{policies.MaxConsecutiveFailures} is out of range; use 0 (never pause) to 10000");
+        }
+
+        if (policies.Timeout < TimeSpan.FromSeconds(1))
+        {
+            throw new InvalidFieldException("policies.timeout", "must be at least 1s");
+        }
+
+        return policies;
+    }
+
+    public static AgentSelection Agent(AgentInput? input, AgentSelection current) => input is null
+        ? current
+        : current with
+        {
+            Provider = input.Provider ?? current.Provider,
+            Model = input.Model is null ? current.Model : Blank(input.Model),
+            Command = input.Command is null ? current.Command : Blank(input.Command),
+            Cwd = input.Cwd is null ? current.Cwd : Blank(input.Cwd),
+        };
+
+    private static TimeSpan ParseJitter(string text) =>
+        text.Trim() is "0" or "0s" ? TimeSpan.Zero : Durations.Parse(text, "policies.jitter");
+
+    private static string? Blank(string text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    private static string DefaultName(string instructions)
+    {
+        var line = instructions.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0) ?? "task";
+        return line.Length <= 60 ? line : string.Concat(line.AsSpan(0, 59), "…");
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
+    private static partial Regex SlugPattern();
+}

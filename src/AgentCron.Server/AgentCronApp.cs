@@ -1,0 +1,121 @@
+using AgentCron.Agents;
+using AgentCron.Core;
+using AgentCron.Core.Engine;
+using AgentCron.Core.Model;
+using AgentCron.Core.Ports;
+using AgentCron.Core.Tasks;
+using AgentCron.Core.Time;
+using AgentCron.Server.Api;
+using AgentCron.Server.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace AgentCron.Server;
+
+/// <summary>
+/// The daemon: the HTTP API and the engine over one store. <see cref="StartAsync"/> migrates the store, starts listening,
+/// then starts the engine (so agents are told the address actually bound); <see cref="StopAsync"/> stops the engine
+/// first (no new work, running agents drained) and the web server last.
+/// </summary>
+public sealed class AgentCronApp : IAsyncDisposable
+{
+    private AgentCronApp(WebApplication web, string home, string token)
+    {
+        Web = web;
+        Home = home;
+        Token = token;
+    }
+
+    public WebApplication Web { get; }
+    public string Home { get; }
+    public string Token { get; }
+    public IServiceProvider Services => Web.Services;
+
+    /// <summary>The first address the server listens on, once started.</summary>
+    public Uri Address { get; private set; } = new(AgentCronPaths.DefaultUrl);
+
+    public static AgentCronApp Create(ServeOptions options, TimeProvider? time = null, Action<IServiceCollection>? configure = null)
+    {
+        time ??= TimeProvider.System;
+        var home = AgentCronPaths.Home(options.Home);
+        Directory.CreateDirectory(home);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var token = TokenFile.LoadOrCreate(AgentCronPaths.TokenFile(home));
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = home });
+        builder.Configuration.AddEnvironmentVariables("AGENTCRON__");
+        builder.WebHost.UseUrls(options.Urls ?? builder.Configuration["Urls"] ?? AgentCronPaths.DefaultUrl);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+
+        var config = builder.Configuration;
+        var engine = config.GetSection("Engine").Get<SchedulerOptions>() ?? new SchedulerOptions();
+        var zone = TimeZones.Resolve(config["Defaults:TimeZone"], TimeZoneInfo.Local, "Defaults:TimeZone");
+        var services = builder.Services;
+        services.AddSingleton(time);
+        services.AddSingleton(engine);
+        services.AddSingleton(new TaskDefaults(zone, new TaskPolicies()));
+        services.AddSingleton(StoreFactory.Open(options.Db, home, time));
+        services.AddCommandRunner();
+        services.AddSingleton(sp => new RunnerRegistry(sp.GetServices<IAgentRunner>(), config["Defaults:Agent"] ?? "command"));
+        services.AddSingleton(sp => new RunEnvironment(ListeningAddress(sp).ToString().TrimEnd('/'), home));
+        services.AddSingleton<Scheduler>();
+        services.AddSingleton<TaskService>();
+        services.AddSingleton(new ApiToken(token));
+        services.AddProblemDetails();
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "AgentCron API";
+            document.Info.Description = "Schedule one-time and recurring tasks for AI agents; read their runs and logs. Every route but /api/health needs 'Authorization: Bearer TOKEN' (the token is in $AGENTCRON_HOME/token).";
+            return Task.CompletedTask;
+        }));
+        services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+        configure?.Invoke(services);
+
+        var web = builder.Build();
+        web.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = Problems.HandleAsync, StatusCodeSelector = Problems.StatusOf });
+        web.UseStatusCodePages();
+        web.MapAgentCronApi();
+        return new AgentCronApp(web, home, token);
+    }
+
+    public IAgentCronStore Store => Services.GetRequiredService<IAgentCronStore>();
+    public Scheduler Scheduler => Services.GetRequiredService<Scheduler>();
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await Store.MigrateAsync(cancellationToken);
+        await Web.StartAsync(cancellationToken);
+        Address = ListeningAddress(Services);
+        Scheduler.Start();
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await Scheduler.StopAsync(cancellationToken);
+        await Web.StopAsync(cancellationToken);
+    }
+
+    /// <summary>Stops the engine if still running; the container then disposes the scheduler and the store.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Scheduler.StopAsync(CancellationToken.None);
+        await Web.DisposeAsync();
+    }
+
+    private static Uri ListeningAddress(IServiceProvider services)
+    {
+        var addresses = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var address = addresses.FirstOrDefault(a => a.Contains("127.0.0.1", StringComparison.Ordinal)) ?? addresses.FirstOrDefault() ?? AgentCronPaths.DefaultUrl;
+        return new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,15 @@
+namespace AgentCron.Server.Api;
+
+public static class ApiRoutes
+{
+    /// <summary>Maps the whole HTTP surface: health (open), the token-protected API and OpenAPI document, and the start page.</summary>
+    public static IEndpointRouteBuilder MapAgentCronApi(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthApi();
+        var api = app.MapGroup("/api").AddEndpointFilter(ApiToken.RequireAsync);
+        api.MapTasksApi().MapRunsApi().MapPreviewApi();
+        app.MapOpenApi("/openapi/{documentName}.json").AddEndpointFilter(ApiToken.RequireAsync);
+        app.MapGet("/", () => TypedResults.Content(StartPage.Html, "text/html; charset=utf-8")).ExcludeFromDescription();
+        return app;
+    }
+}

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using AgentCron.Core.Contracts;
+using AgentCron.Core.Model;
+using AgentCron.Core.Ports;
+using AgentCron.Core.Tasks;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AgentCron.Server.Api;
+
+/// <summary>A slice of a run's log: pass <see cref="Next"/> as <c>after</c> for more; <see cref="Finished"/> once the run has ended.</summary>
+public sealed record LogView(IReadOnlyList<LogEntryView> Items, long Next, bool Finished);
+
+public static class RunsApi
+{
+    private static readonly TimeSpan FollowInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(15);
+
+    public static RouteGroupBuilder MapRunsApi(this RouteGroupBuilder api)
+    {
+        var runs = api.MapGroup("/runs").WithTags("Runs");
+        runs.MapGet("/", ListAsync).WithSummary("List runs, newest first, filtered by task and status and paginated with a cursor.");
+        runs.MapGet("/{id}", GetAsync).WithSummary("Show a run.");
+        runs.MapGet("/{id}/log", LogAsync).WithSummary("Read a run's log entries after a sequence number.");
+        runs.MapGet("/{id}/log/stream", StreamAsync).WithSummary("Follow a run's log live as Server-Sent Events ('log' events, then one 'end' event with the run).");
+        runs.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a run: a queued run at once, a running one by killing its agent's process tree.");
+        return api;
+    }
+
+    private static async Task<Ok<PageView<RunView>>> ListAsync(IAgentCronStore store, TaskService service, string? task, string? status, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        var taskId = task is null ? null : (await service.GetAsync(task, cancellationToken)).Id;
+        var page = await store.Runs.ListAsync(new RunQuery(taskId, Query.Enum<RunStatus>(status, "status"), cursor, Query.Limit(limit)), cancellationToken);
+        return TypedResults.Ok(new PageView<RunView>([.. page.Items.Select(RunView.From)], page.NextCursor));
+    }
+
+    private static async Task<Ok<RunView>> GetAsync(string id, TaskService service, CancellationToken cancellationToken) =>
+        TypedResults.Ok(RunView.From(await service.GetRunAsync(id, cancellationToken)));
+
+    private static async Task<Ok<LogView>> LogAsync(string id, TaskService service, IAgentCronStore store, long? after, int? limit, CancellationToken cancellationToken)
+    {
+        var run = await service.GetRunAsync(id, cancellationToken);
+        var from = after ?? 0;
+        var entries = await store.Logs.ReadAsync(id, from, limit is null ? 1000 : Query.Limit(limit), cancellationToken);
+        return TypedResults.Ok(new LogView([.. entries.Select(LogEntryView.From)], entries.Count > 0 ? entries[^1].Seq : from, run.IsFinished));
+    }
+
+    private static async Task StreamAsync(string id, HttpContext http, TaskService service, IAgentCronStore store, TimeProvider time, long? after, CancellationToken cancellationToken)
+    {
+        var run = await service.GetRunAsync(id, cancellationToken);
+        var response = http.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        await response.Body.FlushAsync(cancellationToken);
+
+        var seq = after ?? 0;
+        var quiet = TimeSpan.Zero;
+        try
+        {
+            while (true)
+            {
+                var entries = await store.Logs.ReadAsync(id, seq, 500, cancellationToken);
+                foreach (var entry in entries)
+                {
+                    await WriteEventAsync(response, "log", entry.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), LogEntryView.From(entry), cancellationToken);
+                    seq = entry.Seq;
+                }
+
+                if (entries.Count == 500)
+                {
+                    continue;
+                }
+
+                // Entries written with the result are committed with it, so once the run is finished nothing more comes.
+                if (run.IsFinished)
+                {
+                    await WriteEventAsync(response, "end", null, RunView.From(run), cancellationToken);
+                    return;
+                }
+
+                if (entries.Count == 0 && (quiet += FollowInterval) >= KeepAliveInterval)
+                {
+                    await response.WriteAsync(": keep-alive\n\n", cancellationToken);
+                    await response.Body.FlushAsync(cancellationToken);
+                    quiet = TimeSpan.Zero;
+                }
+
+                await Task.Delay(FollowInterval, time, cancellationToken);
+                run = await store.Runs.FindAsync(id, cancellationToken) ?? run with { Status = RunStatus.Cancelled, Error = "the run was deleted" };
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+    }
+
+    private static async Task<Ok<RunView>> CancelAsync(string id, TaskService service, CancellationToken cancellationToken) =>
+        TypedResults.Ok(RunView.From(await service.CancelRunAsync(id, cancellationToken)));
+
+    private static async Task WriteEventAsync<T>(HttpResponse response, string type, string? id, T data, CancellationToken cancellationToken)
+    {
+        var text = $"{(id is null ? "" : $"id: {id}\n")}event: {type}\ndata: {JsonSerializer.Serialize(data, ApiJson.Options)}\n\n";
+        await response.WriteAsync(text, cancellationToken);
+        await response.Body.FlushAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,55 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using AgentCron.Core.Contracts;
+using AgentCron.Server;
+using AgentCron.Server.Api;
+
+namespace AgentCron.TestKit;
+
+/// <summary>The real daemon (API + engine + SQLite file) in-process, on a free loopback port, with its own data directory.</summary>
+public sealed class TestDaemon : IAsyncDisposable
+{
+    private readonly TempDirectory? _ownHome;
+
+    private TestDaemon(AgentCronApp app, TempDirectory? ownHome)
+    {
+        App = app;
+        _ownHome = ownHome;
+        Client = new HttpClient { BaseAddress = app.Address, Timeout = TimeSpan.FromSeconds(30) };
+        Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Token);
+    }
+
+    public AgentCronApp App { get; }
+
+    /// <summary>An HTTP client with the token.</summary>
+    public HttpClient Client { get; }
+
+    public static async Task<TestDaemon> StartAsync(string? home = null, TimeProvider? time = null)
+    {
+        var ownHome = home is null ? new TempDirectory() : null;
+        var app = AgentCronApp.Create(new ServeOptions(Home: home ?? ownHome!.Path, Urls: "http://127.0.0.1:0"), time);
+        await app.StartAsync(CancellationToken.None);
+        return new TestDaemon(app, ownHome);
+    }
+
+    public async Task<TaskView> CreateTaskAsync(object body)
+    {
+        using var response = await Client.PostAsJsonAsync("/api/tasks", body, ApiJson.Options);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"create failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        return (await response.Content.ReadFromJsonAsync<TaskView>(ApiJson.Options))!;
+    }
+
+    public async Task<T> GetAsync<T>(string path) => (await Client.GetFromJsonAsync<T>(path, ApiJson.Options))!;
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync(CancellationToken.None);
+        await App.DisposeAsync();
+        _ownHome?.Dispose();
+    }
+}
