@@ -140,6 +140,8 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     {
         var connection = Open();
         Execute(connection, "PRAGMA synchronous = FULL");
+        // Another process holding the write lock is waited for by SQLite's own handler, in small steps.
+        Execute(connection, "PRAGMA busy_timeout = 30000");
         return connection;
     }
 

@@ -17,9 +17,6 @@ public sealed class RunLogWriter(string runId, int attempt, long maxBytes, TimeP
 
     public string RunId { get; } = runId;
 
-    /// <summary>Raised (outside the lock) after entries were added, so a waiting flusher can wake.</summary>
-    public event Action? Written;
-
     public void Write(string type, object data)
     {
         var element = JsonSerializer.SerializeToElement(data);
@@ -40,8 +37,6 @@ public sealed class RunLogWriter(string runId, int attempt, long maxBytes, TimeP
 
             _pending.Add(new NewRunLogEvent(time.GetUtcNow(), attempt, type, element));
         }
-
-        Written?.Invoke();
     }
 
     /// <summary>Takes the entries written since the last call, in order.</summary>

@@ -132,12 +132,22 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
     public async Task<AgentTask> CancelAsync(string idOrSlug, CancellationToken cancellationToken)
     {
         var task = await GetAsync(idOrSlug, cancellationToken);
-        foreach (var run in await store.Runs.ActiveRunsAsync(task.Id, cancellationToken))
+        var active = await store.Runs.ActiveRunsAsync(task.Id, cancellationToken);
+        foreach (var run in active)
         {
-            await CancelRunAsync(run.Id, cancellationToken);
+            try
+            {
+                await CancelRunAsync(run.Id, cancellationToken);
+            }
+            catch (ConflictException)
+            {
+                // It finished in the meantime.
+            }
         }
 
-        if (task.Trigger is AtTrigger && task.Status is TaskState.Active or TaskState.Paused && task.NextFireAt is not null)
+        // A one-time task whose scheduled run has not been created yet ends here; one whose run was just cancelled
+        // ends when that run does.
+        if (task.Trigger is AtTrigger && task.Status is TaskState.Active or TaskState.Paused && !active.Any(r => r.Trigger != RunTrigger.Manual))
         {
             return await ModifyAsync(task.Id, null, (t, _) => t with { Status = TaskState.Cancelled, StatusReason = "cancelled by user before it ran", NextFireAt = null }, cancellationToken);
         }
@@ -165,19 +175,22 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
     public async Task<TaskRun> CancelRunAsync(string runId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        var cancelledQueued = false;
         var run = await store.Runs.CancelAsync(
             runId,
             now,
-            claimed => CompletionPolicy.Decide(claimed, new AttemptOutcome(RunStatus.Cancelled, null, "cancelled before it started"), now, scheduler.Options, Random),
-            cancellationToken) ?? throw new NotFoundException($"run '{runId}' does not exist");
-        if (run.Status == RunStatus.Running)
-        {
-            if (!scheduler.Dispatcher.CancelLocal(runId))
+            claimed =>
             {
-                scheduler.Dispatcher.HeartbeatNow();
-            }
+                cancelledQueued = true;
+                return CompletionPolicy.Decide(claimed, new AttemptOutcome(RunStatus.Cancelled, null, "cancelled before it started"), now, scheduler.Options, Random);
+            },
+            cancellationToken) ?? throw new NotFoundException($"run '{runId}' does not exist");
+        if (run.Status == RunStatus.Running && !scheduler.Dispatcher.CancelLocal(runId))
+        {
+            // Another daemon runs it: it sees the flag on its next heartbeat.
+            scheduler.Dispatcher.HeartbeatNow();
         }
-        else if (run.IsFinished && run.Error != "cancelled before it started")
+        else if (run.IsFinished && !cancelledQueued)
         {
             throw new ConflictException($"run '{runId}' has already finished ({EnumText.ToText(run.Status)})");
         }

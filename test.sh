@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs the whole suite. Ends with one line "N passed, N failed, N skipped";
+# exits non-zero if anything failed. Works on a fresh machine with the .NET SDK, Node/npm and apt.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log() { printf '== %s\n' "$*" >&2; }
+
+install_prerequisites() {
+  local missing=()
+  [ -d /usr/share/zoneinfo/Europe ] || missing+=(tzdata)
+  command -v setsid >/dev/null || missing+=(util-linux)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  # Independent cron implementation for the cross-check test (pinned; installed from the npm registry).
+  if [ ! -f .tools/npm/node_modules/croner/package.json ]; then
+    log "installing npm test tools into .tools/npm"
+    mkdir -p .tools/npm
+    npm install --prefix .tools/npm --no-audit --no-fund --silent croner@11.0.0 >&2 || return 1
+  fi
+}
+
+if ! install_prerequisites; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+log "building"
+if ! dotnet build AgentCron.slnx -c Release --nologo -v quiet -warnaserror >&2; then
+  echo "build failed" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+log "testing"
+results="$(mktemp)"
+dotnet test AgentCron.slnx -c Release --no-build --nologo -v quiet 2>&1 | tee "$results"
+status=${PIPESTATUS[0]}
+
+passed=0; failed=0; skipped=0; projects=0
+while read -r f p s; do
+  failed=$((failed + f)); passed=$((passed + p)); skipped=$((skipped + s)); projects=$((projects + 1))
+done < <(sed -nE 's/.*(Passed|Failed)!.*Failed: *([0-9]+), *Passed: *([0-9]+), *Skipped: *([0-9]+).*/\2 \3 \4/p' "$results")
+rm -f "$results"
+
+expected=$(ls -d tests/*.Tests | wc -l)
+if [ "$projects" -lt "$expected" ]; then
+  echo "only $projects of $expected test projects reported results (a test host crashed?)" >&2
+  failed=$((failed + expected - projects))
+fi
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
