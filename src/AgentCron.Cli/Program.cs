@@ -1,1 +1,3 @@
-return 0;
+using AgentCron.Cli;
+
+return await AgentCronCli.RunAsync(args);

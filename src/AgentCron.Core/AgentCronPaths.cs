@@ -9,19 +9,23 @@ public static class AgentCronPaths
     public const string DefaultUrl = "http://127.0.0.1:7433";
 
     /// <summary>The data directory: <paramref name="explicitHome"/>, else <c>AGENTCRON_HOME</c>, else <c>$XDG_DATA_HOME/agentcron</c>, else <c>~/.local/share/agentcron</c>.</summary>
-    public static string Home(string? explicitHome = null)
+    public static string Home(string? explicitHome = null) => Home(explicitHome, Environment.GetEnvironmentVariable);
+
+    /// <summary>The same rule over another environment (the CLI's, in tests).</summary>
+    public static string Home(string? explicitHome, Func<string, string?> variable)
     {
+        ArgumentNullException.ThrowIfNull(variable);
         if (!string.IsNullOrWhiteSpace(explicitHome))
         {
             return Path.GetFullPath(explicitHome);
         }
 
-        if (Environment.GetEnvironmentVariable("AGENTCRON_HOME") is { Length: > 0 } home)
+        if (variable("AGENTCRON_HOME") is { Length: > 0 } home)
         {
             return Path.GetFullPath(home);
         }
 
-        var dataHome = Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } xdg
+        var dataHome = variable("XDG_DATA_HOME") is { Length: > 0 } xdg
             ? xdg
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
         return Path.Combine(dataHome, "agentcron");

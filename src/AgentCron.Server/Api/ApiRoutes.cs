@@ -6,7 +6,7 @@ public static class ApiRoutes
     public static IEndpointRouteBuilder MapAgentCronApi(this IEndpointRouteBuilder app)
     {
         app.MapHealthApi();
-        var api = app.MapGroup("/api").AddEndpointFilter(ApiToken.RequireAsync);
+        var api = app.MapGroup("/api").AddEndpointFilter(ApiToken.RequireAsync).AddEndpointFilter(Problems.FilterAsync);
         api.MapTasksApi().MapRunsApi().MapPreviewApi();
         app.MapOpenApi("/openapi/{documentName}.json").AddEndpointFilter(ApiToken.RequireAsync);
         app.MapGet("/", () => TypedResults.Content(StartPage.Html, "text/html; charset=utf-8")).ExcludeFromDescription();

@@ -1,6 +1,7 @@
 using AgentCron.Core;
 using AgentCron.Core.Ports;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentCron.Server.Api;
 
@@ -15,30 +16,43 @@ public static class Problems
         _ => StatusCodes.Status500InternalServerError,
     };
 
+    /// <summary>
+    /// An endpoint filter that answers client errors (invalid input, unknown ids, conflicts) with their problem document
+    /// directly, so they are not logged as unhandled exceptions; anything else goes on to the exception handler.
+    /// </summary>
+    public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (Exception ex) when (StatusOf(ex) < 500)
+        {
+            return Result(ex);
+        }
+    }
+
+    /// <summary>The exception handler's answer: a problem document, the details of a 500 only in the daemon's log.</summary>
     public static async Task HandleAsync(HttpContext context)
     {
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        await Result(error).ExecuteAsync(context);
+    }
+
+    private static ProblemHttpResult Result(Exception? error)
+    {
         var status = error is null ? StatusCodes.Status500InternalServerError : StatusOf(error);
-        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
-        {
-            Status = status,
-            Type = $"https://httpstatuses.io/{status}",
-            Title = status switch
+        var extensions = error is InvalidFieldException invalid ? new Dictionary<string, object?> { ["field"] = invalid.Field } : null;
+        return TypedResults.Problem(
+            statusCode: status,
+            title: status switch
             {
                 400 => "Invalid request",
                 404 => "Not found",
                 409 => "Conflict",
                 _ => "Internal error",
             },
-            Detail = status == 500 ? "the daemon hit an unexpected error; it is in the daemon's log" : error?.Message,
-        };
-        if (error is InvalidFieldException invalid)
-        {
-            problem.Extensions["field"] = invalid.Field;
-        }
-
-        context.Response.StatusCode = status;
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>()
-            .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = error });
+            detail: status == 500 ? "the daemon hit an unexpected error; it is in the daemon's log" : error?.Message,
+            extensions: extensions);
     }
 }

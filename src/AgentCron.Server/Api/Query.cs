@@ -9,12 +9,20 @@ internal static class Query
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
-    public static int Limit(int? limit) => limit switch
+    public static int Limit(string? limit) => Number(limit, "limit", 1, MaxLimit) is { } value ? (int)value : DefaultLimit;
+
+    /// <summary>An optional whole number in [min, max]; the parameter is named when it is not one.</summary>
+    public static long? Number(string? text, string field, long min, long max)
     {
-        null => DefaultLimit,
-        >= 1 and <= MaxLimit => limit.Value,
-        _ => throw new InvalidFieldException("limit", $"{limit} is out of range; use 1 to {MaxLimit}"),
-    };
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        return long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new InvalidFieldException(field, $"'{text}' is not allowed; use a whole number from {min} to {max}");
+    }
 
     public static T? Enum<T>(string? text, string field)
         where T : struct, System.Enum => string.IsNullOrWhiteSpace(text) ? null : EnumText.Parse<T>(text, field);

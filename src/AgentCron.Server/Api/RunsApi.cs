@@ -26,7 +26,7 @@ public static class RunsApi
         return api;
     }
 
-    private static async Task<Ok<PageView<RunView>>> ListAsync(IAgentCronStore store, TaskService service, string? task, string? status, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<Ok<PageView<RunView>>> ListAsync(IAgentCronStore store, TaskService service, string? task, string? status, string? limit, string? cursor, CancellationToken cancellationToken)
     {
         var taskId = task is null ? null : (await service.GetAsync(task, cancellationToken)).Id;
         var page = await store.Runs.ListAsync(new RunQuery(taskId, Query.Enum<RunStatus>(status, "status"), cursor, Query.Limit(limit)), cancellationToken);
@@ -36,24 +36,24 @@ public static class RunsApi
     private static async Task<Ok<RunView>> GetAsync(string id, TaskService service, CancellationToken cancellationToken) =>
         TypedResults.Ok(RunView.From(await service.GetRunAsync(id, cancellationToken)));
 
-    private static async Task<Ok<LogView>> LogAsync(string id, TaskService service, IAgentCronStore store, long? after, int? limit, CancellationToken cancellationToken)
+    private static async Task<Ok<LogView>> LogAsync(string id, TaskService service, IAgentCronStore store, string? after, string? limit, CancellationToken cancellationToken)
     {
         var run = await service.GetRunAsync(id, cancellationToken);
-        var from = after ?? 0;
-        var entries = await store.Logs.ReadAsync(id, from, limit is null ? 1000 : Query.Limit(limit), cancellationToken);
+        var from = Query.Number(after, "after", 0, long.MaxValue) ?? 0;
+        var entries = await store.Logs.ReadAsync(id, from, (int)(Query.Number(limit, "limit", 1, 5000) ?? 1000), cancellationToken);
         return TypedResults.Ok(new LogView([.. entries.Select(LogEntryView.From)], entries.Count > 0 ? entries[^1].Seq : from, run.IsFinished));
     }
 
-    private static async Task StreamAsync(string id, HttpContext http, TaskService service, IAgentCronStore store, TimeProvider time, long? after, CancellationToken cancellationToken)
+    private static async Task StreamAsync(string id, HttpContext http, TaskService service, IAgentCronStore store, TimeProvider time, string? after, CancellationToken cancellationToken)
     {
         var run = await service.GetRunAsync(id, cancellationToken);
+        var seq = Query.Number(after, "after", 0, long.MaxValue) ?? 0;
         var response = http.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
         await response.Body.FlushAsync(cancellationToken);
 
-        var seq = after ?? 0;
         var quiet = TimeSpan.Zero;
         try
         {

@@ -23,7 +23,7 @@ public static class TasksApi
         return api;
     }
 
-    private static async Task<Ok<PageView<TaskView>>> ListAsync(TaskService service, IAgentCronStore store, string? status, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<Ok<PageView<TaskView>>> ListAsync(TaskService service, IAgentCronStore store, string? status, string? limit, string? cursor, CancellationToken cancellationToken)
     {
         var page = await store.Tasks.ListAsync(new TaskQuery(Query.Enum<TaskState>(status, "status"), cursor, Query.Limit(limit)), cancellationToken);
         return TypedResults.Ok(new PageView<TaskView>([.. page.Items.Select(TaskView.From)], page.NextCursor));

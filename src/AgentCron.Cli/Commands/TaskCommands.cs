@@ -1,0 +1,151 @@
+using System.CommandLine;
+using System.Text.Json;
+using AgentCron.Cli.Client;
+using AgentCron.Cli.Output;
+using AgentCron.Core.Contracts;
+
+namespace AgentCron.Cli.Commands;
+
+/// <summary><c>agentcron task create | list | show | update | pause | resume | run | cancel | delete</c>.</summary>
+internal static class TaskCommands
+{
+    public static Command Create(CliContext context) =>
+        new("task", "Create, list, change and run tasks")
+        {
+            CreateCommand(context),
+            ListCommand(context),
+            ShowCommand(context),
+            UpdateCommand(context),
+            ActionCommand(context, "pause", "Pause a task: it stops firing until resumed", "Paused"),
+            ActionCommand(context, "resume", "Resume a paused task", "Resumed"),
+            RunCommand(context),
+            ActionCommand(context, "cancel", "Cancel a task (and its running run); it will not fire again", "Cancelled"),
+            DeleteCommand(context),
+        };
+
+    public static string TaskPath(string idOrSlug) => $"api/tasks/{AgentCronClient.Segment(idOrSlug)}";
+
+    public static string NotFound(string idOrSlug) => $"task '{idOrSlug}' does not exist";
+
+    private static Argument<string> IdArgument() => new("ID") { Description = "The task's id or slug" };
+
+    private static Command CreateCommand(CliContext context)
+    {
+        var command = new Command("create", "Create a task; without --at/--in/--every/--cron/--window it runs only on 'task run'");
+        var options = TaskOptions.ForCreate(command);
+        var json = CommonOptions.Json();
+        command.Options.Add(json);
+        command.SetClientBody(context, async (parse, client, ct) =>
+        {
+            var input = options.ToInput(parse, context.In, Environment.CurrentDirectory);
+            var created = await client.SendAsync<TaskView>(HttpMethod.Post, "api/tasks", input, null, ct);
+            return await context.PrintAsync(parse.GetValue(json), created.Json, () =>
+            {
+                var text = TaskText.Created(created.Value, context.TimeText(null));
+                return input.RunNow == true
+                    ? $"{text}\nA run was started; follow it with 'agentcron runs list --task {created.Value.Slug}'."
+                    : text;
+            });
+        });
+        return command;
+    }
+
+    private static Command ListCommand(CliContext context)
+    {
+        var status = new Option<string>("--status") { Description = "Only tasks in this state: active, paused, succeeded, failed, cancelled, skipped", HelpName = "STATUS" };
+        var limit = CommonOptions.Limit("tasks");
+        var all = CommonOptions.All("tasks");
+        var tz = CommonOptions.DisplayTz();
+        var json = CommonOptions.Json();
+        var command = new Command("list", "List tasks") { status, limit, all, tz, json };
+        command.SetClientBody(context, async (parse, client, ct) =>
+        {
+            var time = context.TimeText(parse.GetValue(tz));
+            var (items, raw, more) = await Pages.ReadAsync<TaskView>(
+                client, cursor => "api/tasks" + AgentCronClient.Query(("status", parse.GetValue(status)), ("limit", Pages.Text(parse.GetValue(limit))), ("cursor", cursor)),
+                parse.GetValue(all), ct);
+            await context.PrintAsync(parse.GetValue(json), raw, () => TaskText.List(items, time));
+            if (more && !parse.GetValue(json))
+                await context.Error.WriteLineAsync("(more tasks: use --all, or a larger --limit)");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command ShowCommand(CliContext context)
+    {
+        var id = IdArgument();
+        var tz = CommonOptions.DisplayTz();
+        var json = CommonOptions.Json();
+        var command = new Command("show", "Show a task: trigger, next run, policies, last run, instructions") { id, tz, json };
+        command.SetClientBody(context, async (parse, client, ct) =>
+        {
+            var task = await client.SendAsync<TaskView>(HttpMethod.Get, TaskPath(parse.GetValue(id)!), null, NotFound(parse.GetValue(id)!), ct);
+            return await context.PrintAsync(parse.GetValue(json), task.Json, () => TaskText.Show(task.Value, context.TimeText(parse.GetValue(tz))));
+        });
+        return command;
+    }
+
+    private static Command UpdateCommand(CliContext context)
+    {
+        var id = IdArgument();
+        var command = new Command("update", "Change a task; only the options given change") { id };
+        var options = TaskOptions.ForUpdate(command);
+        var json = CommonOptions.Json();
+        command.Options.Add(json);
+        command.SetClientBody(context, async (parse, client, ct) =>
+        {
+            var input = options.ToInput(parse, context.In, Environment.CurrentDirectory);
+            if (input == new TaskInput())
+                throw new UsageException("nothing to change; give at least one option such as --cron, --prompt or --timeout (see 'agentcron task update --help')");
+            var task = await client.SendAsync<TaskView>(HttpMethod.Patch, TaskPath(parse.GetValue(id)!), input, NotFound(parse.GetValue(id)!), ct);
+            return await context.PrintAsync(parse.GetValue(json), task.Json, () => TaskText.Updated(task.Value, context.TimeText(null)));
+        });
+        return command;
+    }
+
+    private static Command ActionCommand(CliContext context, string verb, string description, string done)
+    {
+        var id = IdArgument();
+        var json = CommonOptions.Json();
+        var command = new Command(verb, description) { id, json };
+        command.SetClientBody(context, async (parse, client, ct) =>
+        {
+            var task = await client.SendAsync<TaskView>(HttpMethod.Post, $"{TaskPath(parse.GetValue(id)!)}/{verb}", null, NotFound(parse.GetValue(id)!), ct);
+            return await context.PrintAsync(parse.GetValue(json), task.Json, () => verb == "resume"
+                ? $"{done} task {TaskText.Name(task.Value)}: {TaskText.Schedule(task.Value, context.TimeText(null))}"
+                : $"{done} task {TaskText.Name(task.Value)}.");
+        });
+        return command;
+    }
+
+    private static Command RunCommand(CliContext context)
+    {
+        var id = IdArgument();
+        var json = CommonOptions.Json();
+        var command = new Command("run", "Start a run of a task now") { id, json };
+        command.SetClientBody(context, async (parse, client, ct) =>
+        {
+            var run = await client.SendAsync<RunView>(HttpMethod.Post, $"{TaskPath(parse.GetValue(id)!)}/run", null, NotFound(parse.GetValue(id)!), ct);
+            return await context.PrintAsync(parse.GetValue(json), run.Json, () =>
+                $"Started run {run.Value.Id} of task {parse.GetValue(id)} ({run.Value.Status}); follow it with 'agentcron runs log {run.Value.Id} --follow'.");
+        });
+        return command;
+    }
+
+    private static Command DeleteCommand(CliContext context)
+    {
+        var id = IdArgument();
+        var json = CommonOptions.Json();
+        var command = new Command("delete", "Delete a task and its history") { id, json };
+        command.SetClientBody(context, async (parse, client, ct) =>
+        {
+            var idOrSlug = parse.GetValue(id)!;
+            await client.SendAsync(HttpMethod.Delete, TaskPath(idOrSlug), NotFound(idOrSlug), ct);
+            // The API answers 204 without a body; --json still prints one object so scripts can parse every answer.
+            var raw = JsonSerializer.SerializeToElement(new { id = idOrSlug, deleted = true }, Client.Json.Options);
+            return await context.PrintAsync(parse.GetValue(json), raw, () => $"Deleted task {idOrSlug}.");
+        });
+        return command;
+    }
+}

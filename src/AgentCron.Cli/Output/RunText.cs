@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text.Json;
+using AgentCron.Core.Contracts;
+
+namespace AgentCron.Cli.Output;
+
+/// <summary>How runs and their logs read in the terminal.</summary>
+public static class RunText
+{
+    public static string List(IEnumerable<RunView> runs, TimeText time)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        ArgumentNullException.ThrowIfNull(time);
+        var table = new Table("ID", "TASK", "STATUS", "ATTEMPT", "SCHEDULED", "STARTED", "DURATION", "SUMMARY/ERROR");
+        foreach (var r in runs)
+        {
+            table.Add(
+                r.Id,
+                r.TaskId,
+                r.Status,
+                r.Attempt.ToString(CultureInfo.InvariantCulture),
+                time.Short(r.ScheduledFor),
+                r.StartedAt is { } started ? time.Relative(started) : TimeText.None,
+                r.Status == "running" && r.StartedAt is { } since ? TimeText.Duration(time.Now - since) + "…" : TimeText.Duration(r.DurationMs),
+                Outcome(r));
+        }
+        return table.RowCount == 0 ? "No runs.\n" : table.ToString();
+    }
+
+    public static string Show(RunView r, TimeText time)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(time);
+        var lines = new KeyValues()
+            .Add("Run", r.Id)
+            .Add("Task", r.TaskId)
+            .Add("Status", r.CancelRequested && r.Status is "queued" or "running" ? r.Status + " (cancel requested)" : r.Status)
+            .Add("Trigger", r.Trigger)
+            .Add("Attempt", r.Attempt.ToString(CultureInfo.InvariantCulture))
+            .Add("Scheduled", time.At(r.ScheduledFor))
+            .Add("Not before", r.NotBefore != r.ScheduledFor ? time.At(r.NotBefore) : null)
+            .Add("Started", r.StartedAt is { } s ? time.At(s) : null)
+            .Add("Finished", r.FinishedAt is { } f ? time.At(f) : null)
+            .Add("Duration", r.DurationMs is not null ? TimeText.Duration(r.DurationMs) : null)
+            .Add("Lease", r.LeaseOwner is { } owner && r.Status == "running"
+                ? $"{owner} until {(r.LeaseExpiresAt is { } until ? time.Full(until) : "?")}"
+                : null)
+            .Add("Agent", r.Agent is { } agent ? r.Model is { } model ? $"{agent}, model {model}" : agent : null)
+            .Add("Session", r.SessionId)
+            .Add("Exit code", r.ExitCode?.ToString(CultureInfo.InvariantCulture))
+            .Add("Summary", r.Summary)
+            .Add("Error", r.Error)
+            .Add("Output", r.Output);
+        return lines.ToString();
+    }
+
+    /// <summary>One line when a followed run ends: <c>run r_… succeeded in 2 min 5 s</c>.</summary>
+    public static string Finished(RunView r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var text = $"run {r.Id} {r.Status}";
+        if (r.DurationMs is not null)
+            text += " in " + TimeText.Duration(r.DurationMs);
+        if (r.Status != "succeeded" && r.Error is { Length: > 0 } error)
+            text += ": " + Table.Cell(error, 200);
+        return text;
+    }
+
+    /// <summary>
+    /// A log entry as a line: the text of <c>stdout</c> and <c>stderr</c> entries as the agent wrote it (the caller
+    /// sends stderr to stderr), <c>[type] {compact json}</c> for every other entry.
+    /// </summary>
+    public static (string Line, bool IsStderr) LogLine(LogEntryView entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (entry.Type is "stdout" or "stderr"
+            && entry.Data.ValueKind == JsonValueKind.Object
+            && entry.Data.TryGetProperty("text", out var text)
+            && text.ValueKind == JsonValueKind.String)
+        {
+            return (text.GetString() ?? "", entry.Type == "stderr");
+        }
+        var data = entry.Data.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? "" : " " + Client.Json.Compact(entry.Data);
+        return ($"[{entry.Type}]{data}", false);
+    }
+
+    private static string Outcome(RunView r) =>
+        r.Status is "succeeded" ? r.Summary ?? TimeText.None : r.Error ?? r.Summary ?? TimeText.None;
+}
