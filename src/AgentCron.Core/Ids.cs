@@ -9,6 +9,13 @@ namespace AgentCron.Core;
 public static class Ids
 {
     private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+    private static readonly System.Buffers.SearchValues<char> AlphabetValues = System.Buffers.SearchValues.Create(Alphabet);
+
+    /// <summary>True when <paramref name="text"/> has the shape of an id with <paramref name="prefix"/>.</summary>
+    public static bool IsValid(string prefix, string text) =>
+        text.Length == prefix.Length + 19
+        && text.StartsWith(prefix + "_", StringComparison.Ordinal)
+        && text.AsSpan(prefix.Length + 1).IndexOfAnyExcept(AlphabetValues) < 0;
 
     public static string New(string prefix, TimeProvider time)
     {

@@ -19,6 +19,12 @@ public sealed class CommandRunner : IAgentRunner
     private const int StderrTailLines = 20;
     private static readonly TimeSpan PipeDrainLimit = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Linux refuses to start a program when one environment string exceeds 128 KiB (MAX_ARG_STRLEN, E2BIG); a longer
+    /// prompt is left out of <c>AGENTCRON_PROMPT</c> (it is still on stdin) rather than failing the run.
+    /// </summary>
+    private const int MaxPromptVariableBytes = 100 * 1024;
+
     public string Provider => "command";
 
     public IReadOnlyList<string> Aliases { get; } = ["cmd"];
@@ -47,6 +53,12 @@ public sealed class CommandRunner : IAgentRunner
         }
 
         var start = StartInfo(program, argv.Skip(1), request);
+        if (start.Environment.TryGetValue("AGENTCRON_PROMPT", out var promptVariable) && Encoding.UTF8.GetByteCount(promptVariable ?? "") > MaxPromptVariableBytes)
+        {
+            start.Environment.Remove("AGENTCRON_PROMPT");
+            log.Write("warning", new { text = $"the prompt is longer than {MaxPromptVariableBytes / 1024} KiB, too long for an environment variable: AGENTCRON_PROMPT is not set; read the prompt from stdin" });
+        }
+
         using var process = new Process { StartInfo = start };
         process.Start();
         var pid = process.Id;
@@ -122,8 +134,11 @@ public sealed class CommandRunner : IAgentRunner
             start.ArgumentList.Add(arg);
         }
 
-        // The daemon's own token must never reach an agent.
-        start.Environment.Remove("AGENTCRON_TOKEN");
+        // The daemon's own token and its configuration (which may carry secrets) must never reach an agent.
+        foreach (var name in start.Environment.Keys.Where(k => k == "AGENTCRON_TOKEN" || k.StartsWith("AGENTCRON__", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
         foreach (var (name, value) in request.Environment)
         {
             start.Environment[name] = value;

@@ -7,9 +7,9 @@ public static class Backoff
     public static TimeSpan Delay(int retry, TimeSpan baseDelay, TimeSpan maxDelay, Random random)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(retry, 1);
-        // Cap the exponent before multiplying so a high retry count cannot overflow.
-        var exponent = Math.Min(retry - 1, 30);
-        var ceiling = Math.Min(maxDelay.Ticks, baseDelay.Ticks * (1L << exponent));
+        // Compare before shifting so neither a high retry count nor a large base can overflow.
+        var exponent = Math.Min(retry - 1, 62);
+        var ceiling = baseDelay.Ticks > maxDelay.Ticks >> exponent ? maxDelay.Ticks : baseDelay.Ticks << exponent;
         var half = ceiling / 2;
         return TimeSpan.FromTicks(half + (long)(random.NextDouble() * (ceiling - half)));
     }

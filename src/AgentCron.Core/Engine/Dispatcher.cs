@@ -129,8 +129,10 @@ public sealed class Dispatcher : IDisposable
 
             try
             {
+                // Only runs claimed before the renewal can be judged by its answer: one claimed meanwhile is not in it.
+                var executions = _running.Values.ToList();
                 var held = (await _store.Runs.RenewLeasesAsync(_options.NodeId, _time.GetUtcNow() + _options.Lease, token)).ToDictionary(s => s.RunId);
-                foreach (var execution in _running.Values)
+                foreach (var execution in executions)
                 {
                     if (!held.TryGetValue(execution.RunId, out var state))
                     {

@@ -37,9 +37,10 @@ public static class PlanningPolicy
         }
 
         var policies = task.Policies;
-        // Occurrences within the misfire threshold are simply on time; the misfire policy only decides about later ones
-        // that are still inside their deadline (catch-up window, or a window trigger's end).
-        var onTime = due.Where(o => now - o <= options.MisfireThreshold && now <= Deadline(trigger, o, policies)).ToList();
+        // Occurrences within the misfire threshold are simply on time, whatever the catch-up window (only a window
+        // trigger's own end still binds them); the misfire policy only decides about later ones that are still inside
+        // their deadline (catch-up window, or a window trigger's end).
+        var onTime = due.Where(o => now - o <= options.MisfireThreshold && (trigger.DeadlineFor(o) is not { } end || now <= end)).ToList();
         var late = due.Where(o => now - o > options.MisfireThreshold && now <= Deadline(trigger, o, policies)).ToList();
         var caughtUp = policies.Misfire switch
         {
@@ -57,7 +58,9 @@ public static class PlanningPolicy
             runs.Add(SkippedRun(task, missed[0], now, time, MissedReason(trigger, missed, truncated, policies, toRun.Count, now)));
         }
 
-        var overlap = OverlapVerdict(input, policies.Overlap);
+        // Overlap is a policy of recurring tasks: a one-time task's only occurrence waits for a manual run still going
+        // (its run is exclusive) instead of being skipped, which would leave the task active with nothing left to fire.
+        var overlap = trigger is AtTrigger ? null : OverlapVerdict(input, policies.Overlap);
         foreach (var occurrence in toRun)
         {
             var isLate = now - occurrence > options.MisfireThreshold;
@@ -88,7 +91,7 @@ public static class PlanningPolicy
             runs,
             next,
             status,
-            CancelRunning: overlap is null && policies.Overlap == OverlapPolicy.Replace && input.RunningRuns > 0 && toRun.Count > 0,
+            CancelRunning: overlap is null && trigger is not AtTrigger && policies.Overlap == OverlapPolicy.Replace && input.RunningRuns > 0 && toRun.Count > 0,
             StatusReason: reason);
     }
 

@@ -22,7 +22,11 @@ public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, Time
         var recovered = await store.Runs.RecoverExpiredAsync(now, options.PlanBatch, claimed =>
         {
             var error = $"attempt {claimed.Run.Attempt} was abandoned: its daemon ({claimed.Run.LeaseOwner}) stopped heartbeating and the lease expired at {claimed.Run.LeaseExpiresAt:O}";
-            return CompletionPolicy.Decide(claimed, new AttemptOutcome(Model.RunStatus.Failed, null, error), now, options, _random);
+            // A run someone cancelled is not retried just because its daemon died before it could obey.
+            var outcome = claimed.Run.CancelRequested
+                ? new AttemptOutcome(Model.RunStatus.Cancelled, null, "cancelled; " + error)
+                : new AttemptOutcome(Model.RunStatus.Failed, null, error);
+            return CompletionPolicy.Decide(claimed, outcome, now, options, _random);
         }, cancellationToken);
 
         foreach (var run in recovered)

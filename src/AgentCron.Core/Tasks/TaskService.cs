@@ -16,7 +16,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
 
     public async Task<AgentTask> CreateAsync(TaskInput input, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = Now();
         var instructions = TaskValidation.Instructions(input.Instructions);
         var name = TaskValidation.Name(input.Name, instructions);
         var trigger = ResolveTrigger(input.Trigger, now);
@@ -119,7 +119,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
     public async Task<TaskRun> RunNowAsync(string idOrSlug, CancellationToken cancellationToken)
     {
         var task = await GetAsync(idOrSlug, cancellationToken);
-        var run = ManualRun(task, time.GetUtcNow());
+        var run = ManualRun(task, Now());
         await store.Runs.InsertAsync(run, cancellationToken);
         scheduler.Wake();
         return run;
@@ -174,7 +174,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
     /// <summary>A queued run is cancelled at once; a running one is killed by the daemon running it. Returns the run after the request.</summary>
     public async Task<TaskRun> CancelRunAsync(string runId, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = Now();
         var cancelledQueued = false;
         var run = await store.Runs.CancelAsync(
             runId,
@@ -211,6 +211,9 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
         }
     }
 
+    /// <summary>Now, at the precision the store keeps, so what a write returns equals what a later read returns.</summary>
+    private DateTimeOffset Now() => Trigger.ToStorePrecision(time.GetUtcNow());
+
     private TaskRun ManualRun(AgentTask task, DateTimeOffset now)
     {
         var id = Ids.New("r", time);
@@ -238,7 +241,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
                 throw new ConflictException($"task '{task.Slug}' is at version {task.Version}, not {expected}; read it again and retry");
             }
 
-            var now = time.GetUtcNow();
+            var now = Now();
             var updated = change(task, now) with { UpdatedAt = now };
             try
             {

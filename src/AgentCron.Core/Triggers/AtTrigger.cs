@@ -8,8 +8,8 @@ namespace AgentCron.Core.Triggers;
 /// </summary>
 public sealed record AtTrigger : Trigger
 {
-    /// <summary>Creates a one-time trigger at <paramref name="instant"/>.</summary>
-    public AtTrigger(DateTimeOffset instant) => Instant = instant;
+    /// <summary>Creates a one-time trigger at <paramref name="instant"/> (kept to whole microseconds).</summary>
+    public AtTrigger(DateTimeOffset instant) => Instant = ToStorePrecision(instant);
 
     /// <summary>The one occurrence.</summary>
     public DateTimeOffset Instant { get; }

@@ -22,8 +22,9 @@ public sealed record EveryTrigger : Trigger
             throw new InvalidFieldException("every", $"'{Durations.Format(interval)}' is shorter than the minimum interval of 1s");
         if (interval > Durations.Max)
             throw new InvalidFieldException("every", $"'{Durations.Format(interval)}' is longer than the maximum of {Durations.Format(Durations.Max)}");
-        Interval = interval;
-        _anchor = anchor;
+        // Whole milliseconds: the canonical text (Durations.Format) keeps no finer unit, so the stored trigger is the same trigger.
+        Interval = TimeSpan.FromTicks(interval.Ticks - (interval.Ticks % TimeSpan.TicksPerMillisecond));
+        _anchor = ToStorePrecision(anchor);
     }
 
     /// <summary>Time between occurrences.</summary>

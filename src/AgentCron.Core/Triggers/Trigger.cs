@@ -65,6 +65,12 @@ public abstract record Trigger
     public abstract string Describe();
 
     /// <summary>
+    /// Cuts an instant to whole microseconds: the precision stores keep (SQLite here, PostgreSQL's timestamptz). A
+    /// trigger whose instants survive a round-trip through the store unchanged never sees one occurrence as two.
+    /// </summary>
+    public static DateTimeOffset ToStorePrecision(DateTimeOffset instant) => instant.AddTicks(-(instant.UtcTicks % 10));
+
+    /// <summary>
     /// Rehydrates a trigger from its persisted fields. A missing <paramref name="timeZoneId"/> means UTC.
     /// </summary>
     /// <exception cref="InvalidFieldException">When the fields do not describe a valid trigger.</exception>

@@ -24,6 +24,12 @@ internal static class Query
             : throw new InvalidFieldException(field, $"'{text}' is not allowed; use a whole number from {min} to {max}");
     }
 
+    /// <summary>A page cursor: the id of the last item of the previous page.</summary>
+    public static string? Cursor(string? cursor, string idPrefix) =>
+        string.IsNullOrEmpty(cursor) || Ids.IsValid(idPrefix, cursor)
+            ? cursor
+            : throw new InvalidFieldException("cursor", $"'{cursor}' is not a cursor; pass the nextCursor of the previous page");
+
     public static T? Enum<T>(string? text, string field)
         where T : struct, System.Enum => string.IsNullOrWhiteSpace(text) ? null : EnumText.Parse<T>(text, field);
 }

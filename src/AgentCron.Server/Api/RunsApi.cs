@@ -29,7 +29,7 @@ public static class RunsApi
     private static async Task<Ok<PageView<RunView>>> ListAsync(IAgentCronStore store, TaskService service, string? task, string? status, string? limit, string? cursor, CancellationToken cancellationToken)
     {
         var taskId = task is null ? null : (await service.GetAsync(task, cancellationToken)).Id;
-        var page = await store.Runs.ListAsync(new RunQuery(taskId, Query.Enum<RunStatus>(status, "status"), cursor, Query.Limit(limit)), cancellationToken);
+        var page = await store.Runs.ListAsync(new RunQuery(taskId, Query.Enum<RunStatus>(status, "status"), Query.Cursor(cursor, "r"), Query.Limit(limit)), cancellationToken);
         return TypedResults.Ok(new PageView<RunView>([.. page.Items.Select(RunView.From)], page.NextCursor));
     }
 

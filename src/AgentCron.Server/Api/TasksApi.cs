@@ -25,7 +25,7 @@ public static class TasksApi
 
     private static async Task<Ok<PageView<TaskView>>> ListAsync(TaskService service, IAgentCronStore store, string? status, string? limit, string? cursor, CancellationToken cancellationToken)
     {
-        var page = await store.Tasks.ListAsync(new TaskQuery(Query.Enum<TaskState>(status, "status"), cursor, Query.Limit(limit)), cancellationToken);
+        var page = await store.Tasks.ListAsync(new TaskQuery(Query.Enum<TaskState>(status, "status"), Query.Cursor(cursor, "t"), Query.Limit(limit)), cancellationToken);
         return TypedResults.Ok(new PageView<TaskView>([.. page.Items.Select(TaskView.From)], page.NextCursor));
     }
 
@@ -70,7 +70,7 @@ public static class TasksApi
     private static long? IfMatch(HttpRequest request)
     {
         var header = request.Headers.IfMatch.ToString().Trim().Trim('"');
-        if (header.Length == 0)
+        if (header.Length == 0 || header == "*")
         {
             return null;
         }

@@ -1,0 +1,304 @@
+using System.Text.Json;
+using AgentCron.Agents.Command;
+using AgentCron.Core;
+using AgentCron.Core.Engine;
+using AgentCron.Core.Model;
+using AgentCron.Core.Ports;
+using AgentCron.Core.Processes;
+using AgentCron.Core.Tasks;
+using AgentCron.TestKit;
+using AgentCron.Tests;
+
+namespace AgentCron.Agents.Tests.Command;
+
+/// <summary>The command runner with real processes (Linux: setsid, process groups, /proc).</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public class CommandRunnerTests : IDisposable
+{
+    private static readonly TimeSpan Promptly = TimeSpan.FromSeconds(10);
+    private readonly TempDirectory _dir = new();
+    private readonly CommandRunner _runner = new();
+    private readonly ListLog _log = new();
+
+    [Fact]
+    public async Task RunAsync_LogsStdoutLinesInOrderAndReturnsThem_WhenCommandSucceeds()
+    {
+        var result = await RunAsync("sh -c 'for i in 1 2 3 4 5; do echo line$i; done; echo to-stderr >&2'");
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Null(result.Error);
+        Assert.Equal("line1\nline2\nline3\nline4\nline5", result.Output);
+        Assert.Equal(["line1", "line2", "line3", "line4", "line5"], _log.Texts("stdout"));
+        Assert.Equal(["to-stderr"], _log.Texts("stderr"));
+        Assert.Equal("process.started", _log.Entries[0].Type);
+    }
+
+    [Fact]
+    public async Task RunAsync_PassesPromptOnStdin()
+    {
+        const string prompt = "first line\nsecond line with 'quotes' and $dollar\nünïcödé";
+
+        var result = await RunAsync("cat", prompt: prompt);
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal(prompt, result.Output);
+    }
+
+    [Fact]
+    public async Task RunAsync_PassesArgvWithoutShell()
+    {
+        var result = await RunAsync("printf '%s|' 'a b' $HOME '*' ';' 'echo injected'");
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal("a b|$HOME|*|;|echo injected|", result.Output);
+    }
+
+    [Fact]
+    public async Task RunAsync_SetsAgentCronVariables()
+    {
+        var result = await RunAsync("sh -c 'echo \"$AGENTCRON_TASK_ID|$AGENTCRON_RUN_ID|$AGENTCRON_ATTEMPT|$AGENTCRON_THREAD|$AGENTCRON_URL|$AGENTCRON_PROMPT\"'", prompt: "the prompt");
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal("t_test|r_test|1|slack:C1:42|http://127.0.0.1:7433|the prompt", result.Output);
+    }
+
+    [Fact]
+    public async Task RunAsync_StartsInWorkingDirectory()
+    {
+        var result = await RunAsync("pwd");
+
+        Assert.Equal(_dir.Path, result.Output);
+    }
+
+    [Fact]
+    public async Task RunAsync_DoesNotPassDaemonToken_WhenDaemonEnvironmentHasOne()
+    {
+        // The variable is only read by the runner under test in this assembly, so setting it process-wide is safe.
+        Environment.SetEnvironmentVariable("AGENTCRON_TOKEN", "act_secret_of_the_daemon");
+        try
+        {
+            var result = await RunAsync("sh -c 'echo \"token=${AGENTCRON_TOKEN-unset}\"; env'");
+
+            Assert.True(result.Succeeded, result.Error);
+            Assert.StartsWith("token=unset\n", result.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("act_secret_of_the_daemon", result.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AGENTCRON_TOKEN", null);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_FailsWithExitCodeAndStderrTail_WhenCommandExitsNonZero()
+    {
+        var result = await RunAsync("sh -c 'echo partial; for i in $(seq 1 30); do echo err$i >&2; done; exit 3'");
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal("partial", result.Output);
+        Assert.StartsWith("exited with code 3: ", result.Error, StringComparison.Ordinal);
+        Assert.EndsWith("err29\nerr30", result.Error, StringComparison.Ordinal);
+        Assert.Contains("err11\n", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("err10\n", result.Error, StringComparison.Ordinal); // only the last 20 lines
+    }
+
+    [Fact]
+    public async Task RunAsync_FailsWithCommandNotFound_WhenProgramIsMissing()
+    {
+        var result = await RunAsync("no-such-program-agentcron --flag");
+
+        Assert.False(result.Succeeded);
+        Assert.Null(result.ExitCode);
+        Assert.StartsWith("command not found: 'no-such-program-agentcron'", result.Error, StringComparison.Ordinal);
+        Assert.Empty(_log.Entries);
+    }
+
+    [Fact]
+    public async Task RunAsync_FailsWithCommandNotFound_WhenRelativePathIsNotExecutable()
+    {
+        await File.WriteAllTextAsync(_dir.File("script.sh"), "#!/bin/sh\necho hi\n");
+
+        var result = await RunAsync("./script.sh");
+
+        Assert.False(result.Succeeded);
+        Assert.StartsWith("command not found: './script.sh'", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_RunsRelativeProgram_FromWorkingDirectory()
+    {
+        var script = _dir.File("script.sh");
+        await File.WriteAllTextAsync(script, "#!/bin/sh\necho \"hi $1\"\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var result = await RunAsync("./script.sh there");
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal("hi there", result.Output);
+    }
+
+    [Fact]
+    public async Task RunAsync_FailsNamingDirectory_WhenWorkingDirectoryIsMissing()
+    {
+        var missing = _dir.File("does-not-exist");
+
+        var result = await RunAsync("echo hi", workingDirectory: missing);
+
+        Assert.False(result.Succeeded);
+        Assert.Null(result.ExitCode);
+        Assert.Equal($"the working directory '{missing}' does not exist", result.Error);
+    }
+
+    [Fact]
+    public async Task RunAsync_Succeeds_WhenProgramIgnoresLongPrompt()
+    {
+        var result = await RunAsync("true", prompt: new string('x', TaskValidation.MaxInstructionsLength));
+
+        Assert.True(result.Succeeded, result.Error);
+    }
+
+    /// <summary>Regression: a prompt over 128 KiB in AGENTCRON_PROMPT made Linux refuse to start the program (E2BIG).</summary>
+    [Fact]
+    public async Task RunAsync_PassesLongPromptOnStdinOnly_WhenTooLongForEnvironment()
+    {
+        var prompt = new string('x', TaskValidation.MaxInstructionsLength);
+
+        var result = await RunAsync("sh -c 'wc -c; echo \"${AGENTCRON_PROMPT-unset}\"'", prompt: prompt);
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal($"{prompt.Length}\nunset", result.Output);
+        Assert.Contains(_log.Entries, e => e.Type == "warning" && e.Data.GetProperty("text").GetString()!.Contains("AGENTCRON_PROMPT", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_ThrowsOnAgentCommand_WhenCommandIsMissingOrUnbalanced()
+    {
+        Assert.Equal("agent.command", Assert.Throws<InvalidFieldException>(() => _runner.Validate(new AgentSelection())).Field);
+        Assert.Equal("agent.command", Assert.Throws<InvalidFieldException>(() => _runner.Validate(new AgentSelection { Command = "echo 'x" })).Field);
+        _runner.Validate(new AgentSelection { Command = "echo 'x'" });
+    }
+
+    [Fact]
+    public async Task RunAsync_KillsWholeProcessGroupAndEndsPromptly_WhenCancelled()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _log.OnStdout = text =>
+        {
+            if (text == "started")
+            {
+                started.TrySetResult();
+            }
+        };
+        var pid = 0;
+        using var cancel = new CancellationTokenSource();
+
+        var running = RunAsync("sh -c 'sleep 300 & echo $!; sleep 300 & echo $!; echo started; wait'", cancellationToken: cancel.Token, processStarted: p => pid = p);
+        await started.Task.WaitAsync(Promptly);
+        var children = _log.Texts("stdout").Take(2).Select(int.Parse).ToList();
+        Assert.Equal(pid, ProcessGroup.GroupOf(pid));
+        Assert.All(children, child => Assert.Equal(pid, ProcessGroup.GroupOf(child)));
+        Assert.Equal(new[] { pid }.Concat(children).Order(), LiveProcesses.InGroup(pid).Order());
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(Promptly));
+        await AssertGroupDiesAsync(pid);
+    }
+
+    [Fact]
+    public async Task RunAsync_KillsBackgroundChild_WhenProgramExitsNormally()
+    {
+        var pid = 0;
+
+        var result = await RunAsync("sh -c 'sleep 300 & echo $!; echo done'", processStarted: p => pid = p).WaitAsync(Promptly);
+
+        Assert.True(result.Succeeded, result.Error);
+        var child = int.Parse(result.Output!.Split('\n')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("done", result.Output.Split('\n')[1]);
+        await AssertGroupDiesAsync(pid);
+        Assert.False(LiveProcesses.IsAlive(child));
+    }
+
+    [Fact]
+    public async Task RunAsync_ReportsPidOfProgramItself()
+    {
+        var pid = 0;
+
+        var result = await RunAsync("sh -c 'echo $$'", processStarted: p => pid = p);
+
+        Assert.Equal(pid.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Output);
+        Assert.Equal(pid, _log.Entries[0].Data.GetProperty("pid").GetInt32());
+    }
+
+    /// <summary>
+    /// The group was sent SIGKILL before RunAsync returned; a killed process still takes a moment to exit, and init reaps
+    /// the zombies of orphans later. Both must happen well within the deadline (the commands would sleep 300 s).
+    /// </summary>
+    private static async Task AssertGroupDiesAsync(int pid)
+    {
+        await Eventually.TrueAsync(() => Task.FromResult(!LiveProcesses.InGroup(pid).Any()), Promptly, $"every process of group {pid} to die");
+        await Eventually.TrueAsync(() => Task.FromResult(!ProcessGroup.IsAlive(pid)), Promptly, $"process group {pid} to be gone (zombies reaped)");
+    }
+
+    public void Dispose()
+    {
+        _dir.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private Task<RunnerResult> RunAsync(string command, string prompt = "the prompt", string? workingDirectory = null, Action<int>? processStarted = null, CancellationToken cancellationToken = default)
+    {
+        var time = new FakeTimeProvider();
+        var task = new AgentTask
+        {
+            Id = "t_test",
+            Slug = "test",
+            Name = "test",
+            Instructions = prompt,
+            Agent = new AgentSelection { Command = command },
+            Thread = new ThreadAnchor("slack", "C1", "42"),
+        };
+        var run = new TaskRun { Id = "r_test", TaskId = task.Id, Occurrence = "manual:r_test", ScheduledFor = time.GetUtcNow(), Status = RunStatus.Running };
+        var environment = new RunEnvironment("http://127.0.0.1:7433", _dir.Path).For(run, task);
+        var request = new RunRequest(run, task, workingDirectory ?? _dir.Path, environment, processStarted ?? (_ => { }));
+        return _runner.RunAsync(request, _log, cancellationToken);
+    }
+
+    /// <summary>Keeps what the runner logs, in order.</summary>
+    private sealed class ListLog : IRunLogWriter
+    {
+        private readonly Lock _gate = new();
+        private readonly List<(string Type, JsonElement Data)> _entries = [];
+
+        public Action<string>? OnStdout { get; set; }
+
+        public IReadOnlyList<(string Type, JsonElement Data)> Entries
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _entries];
+                }
+            }
+        }
+
+        public void Write(string type, object data)
+        {
+            var element = JsonSerializer.SerializeToElement(data);
+            lock (_gate)
+            {
+                _entries.Add((type, element));
+            }
+
+            if (type == "stdout")
+            {
+                OnStdout?.Invoke(element.GetProperty("text").GetString()!);
+            }
+        }
+
+        public List<string> Texts(string type) => [.. Entries.Where(e => e.Type == type).Select(e => e.Data.GetProperty("text").GetString()!)];
+    }
+}

@@ -1,0 +1,188 @@
+using System.Text.Json;
+using AgentCron.Core.Processes;
+using AgentCron.TestKit;
+
+namespace AgentCron.Cli.Tests.EndToEnd;
+
+/// <summary>The real <c>agentcron serve</c> process driven by the real CLI.</summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class EndToEndTests : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly TempDirectory _home = new();
+
+    public void Dispose() => _home.Dispose();
+
+    [Fact]
+    public async Task OneTimeTask_FiresAndItsOutputIsReadable_WhenCreatedWithTheCli()
+    {
+        await using var daemon = await DaemonProcess.StartAsync(_home.Path);
+
+        var created = await daemon.CliAsync("task", "create", "--in", "2s", "--name", "hello e2e", "--prompt", "say hello",
+            "--command", "sh -c 'echo hello from $AGENTCRON_TASK_SLUG; cat'", "--json");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var task = JsonDocument.Parse(created.Stdout).RootElement;
+        var taskId = task.GetProperty("id").GetString()!;
+        Assert.Equal("at", task.GetProperty("trigger").GetProperty("kind").GetString());
+
+        var run = await Eventually.GetAsync(async () =>
+        {
+            var list = await daemon.CliAsync("runs", "list", "--task", taskId, "--json");
+            var items = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items");
+            return items.GetArrayLength() == 1 && items[0].GetProperty("status").GetString() == "succeeded" ? (object)items[0] : null;
+        }, TimeSpan.FromSeconds(30), "the one-time task's run to succeed");
+
+        var runId = ((JsonElement)run).GetProperty("id").GetString()!;
+        var log = await daemon.CliAsync("runs", "log", runId);
+        Assert.True(log.ExitCode == 0, log.ToString());
+        Assert.Contains("hello from hello-e2e", log.Stdout, StringComparison.Ordinal);
+        Assert.Contains("say hello", log.Stdout, StringComparison.Ordinal);
+
+        var shown = await daemon.CliAsync("task", "show", taskId, "--json");
+        Assert.Equal("succeeded", JsonDocument.Parse(shown.Stdout).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task RunInProgress_CompletesOnANewAttempt_WhenTheDaemonIsKilledAndRestarted()
+    {
+        var settings = new Dictionary<string, string> { ["AGENTCRON__ENGINE__LEASE"] = "00:00:03" };
+        var journal = Path.Combine(_home.Path, "journal.txt");
+        var daemon = await DaemonProcess.StartAsync(_home.Path, settings);
+        string taskId;
+        int orphan;
+        try
+        {
+            // Each attempt notes its start; only an attempt that is not killed notes its end.
+            var created = await daemon.CliAsync("task", "create", "--run-now", "--name", "crash test", "--prompt", "work",
+                "--command", $"sh -c 'echo start $AGENTCRON_ATTEMPT >> {journal}; sleep 12; echo end $AGENTCRON_ATTEMPT >> {journal}'",
+                "--retries", "2", "--json");
+            Assert.True(created.ExitCode == 0, created.ToString());
+            taskId = JsonDocument.Parse(created.Stdout).RootElement.GetProperty("id").GetString()!;
+            await Eventually.TrueAsync(() => Task.FromResult(File.Exists(journal) && File.ReadAllText(journal).Contains("start 1", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "attempt 1 to start");
+            var running = await RunsAsync(daemon, taskId);
+            Assert.Equal("running", running[0].GetProperty("status").GetString());
+            orphan = (int)await Eventually.GetAsync(async () => (object?)await FindPidAsync(daemon, taskId), TimeSpan.FromSeconds(10), "the agent's pid in the log");
+            Assert.True(ProcessGroup.IsAlive(orphan));
+        }
+        finally
+        {
+            daemon.Kill();
+        }
+
+        // The agent of attempt 1 outlived its daemon (as after a real crash) until the restarted daemon recovers the run.
+        await using var restarted = await DaemonProcess.StartAsync(_home.Path, settings);
+        var finished = await Eventually.GetAsync(async () =>
+        {
+            var runs = await RunsAsync(restarted, taskId);
+            return runs.Count == 1 && runs[0].GetProperty("status").GetString() == "succeeded" ? (object)runs[0] : null;
+        }, TimeSpan.FromSeconds(60), "the run to succeed after the restart") is JsonElement element ? element : default;
+
+        Assert.Equal(2, finished.GetProperty("attempt").GetInt32());
+        Assert.False(ProcessGroup.IsAlive(orphan), "the crashed daemon's agent process group must be killed on recovery");
+        Assert.Equal(["start 1", "start 2", "end 2"], File.ReadAllLines(journal));
+        var log = await restarted.CliAsync("runs", "log", finished.GetProperty("id").GetString()!, "--json");
+        Assert.Contains("attempt.abandoned", log.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TwoDaemonsOnOneDatabase_RunEachOfAThousandTasksExactlyOnce()
+    {
+        const int count = 1000;
+        var journal = Path.Combine(_home.Path, "ran.txt");
+        await using var first = await DaemonProcess.StartAsync(_home.Path);
+        await using var second = await DaemonProcess.StartAsync(_home.Path);
+
+        // Created through the API of both daemons in parallel (the CLI would spend minutes starting a process per task).
+        var due = TimeProvider.System.GetUtcNow().AddSeconds(8);
+        using var a = Client(first);
+        using var b = Client(second);
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+        {
+            var client = i % 2 == 0 ? a : b;
+            using var response = await client.PostAsync("/api/tasks", JsonContent(new
+            {
+                name = $"fan-out {i}",
+                instructions = "note that I ran",
+                trigger = new { at = due.AddMilliseconds(i * 5).ToString("O") },
+                agent = new { command = $"sh -c 'echo $AGENTCRON_TASK_ID $AGENTCRON_RUN_ID >> {journal}'" },
+            }), ct);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(ct));
+        });
+
+        // Wait until the store says every run has finished; only then is the journal complete.
+        var runs = await Eventually.GetAsync(async () =>
+        {
+            var all = await AllRunsAsync(first);
+            return all.Count >= count && all.All(r => r.GetProperty("status").GetString() is not ("queued" or "running")) ? all : null;
+        }, TimeSpan.FromSeconds(180), $"{count} runs to finish");
+
+        // Every task has exactly one run, succeeded on its first attempt, and every run executed exactly once.
+        Assert.Equal(count, runs.Count);
+        Assert.All(runs, r => Assert.Equal(("succeeded", 1), (r.GetProperty("status").GetString(), r.GetProperty("attempt").GetInt32())));
+        Assert.Equal(count, runs.Select(r => r.GetProperty("taskId").GetString()).Distinct().Count());
+        var lines = File.ReadAllLines(journal);
+        Assert.Equal(count, lines.Length);
+        Assert.Equal(count, lines.Select(l => l.Split(' ')[0]).Distinct().Count());
+
+        // Both daemons did part of the work (each attempt's log names the node that ran it).
+        var listed = await first.CliAsync("runs", "list", "--limit", "5", "--json");
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        using var client = Client(first);
+        var nodes = new HashSet<string>();
+        foreach (var run in runs.Take(200))
+        {
+            var log = JsonDocument.Parse(await client.GetStringAsync($"/api/runs/{run.GetProperty("id").GetString()}/log")).RootElement;
+            nodes.Add(log.GetProperty("items")[0].GetProperty("data").GetProperty("node").GetString()!);
+        }
+
+        Assert.Equal(2, nodes.Count);
+    }
+
+    private static HttpClient Client(DaemonProcess daemon)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(daemon.Url) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", File.ReadAllText(Path.Combine(daemon.Environment["AGENTCRON_HOME"], "token")).Trim());
+        return client;
+    }
+
+    private static StringContent JsonContent(object body) => new(JsonSerializer.Serialize(body, Json), System.Text.Encoding.UTF8, "application/json");
+
+    private static async Task<List<JsonElement>> RunsAsync(DaemonProcess daemon, string taskId)
+    {
+        var list = await daemon.CliAsync("runs", "list", "--task", taskId, "--json");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        return [.. JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray()];
+    }
+
+    private static async Task<List<JsonElement>> AllRunsAsync(DaemonProcess daemon)
+    {
+        using var client = Client(daemon);
+        var runs = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            var page = JsonDocument.Parse(await client.GetStringAsync($"/api/runs?limit=500{(cursor is null ? "" : $"&cursor={cursor}")}")).RootElement;
+            runs.AddRange(page.GetProperty("items").EnumerateArray());
+            cursor = page.TryGetProperty("nextCursor", out var next) ? next.GetString() : null;
+        }
+        while (cursor is not null);
+        return runs;
+    }
+
+    private static async Task<int?> FindPidAsync(DaemonProcess daemon, string taskId)
+    {
+        var runs = await RunsAsync(daemon, taskId);
+        using var client = Client(daemon);
+        var log = JsonDocument.Parse(await client.GetStringAsync($"/api/runs/{runs[0].GetProperty("id").GetString()}/log")).RootElement;
+        return log.GetProperty("items").EnumerateArray()
+            .Where(e => e.GetProperty("type").GetString() == "process.started")
+            .Select(e => (int?)e.GetProperty("data").GetProperty("pid").GetInt32())
+            .FirstOrDefault();
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class EndToEndCollection
+{
+    public const string Name = "end-to-end processes";
+}
