@@ -1,1 +1,48 @@
+using AgentCron.Bench;
+using AgentCron.Bench.Scenarios;
+
+BenchOptions? options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
+if (options is null)
+{
+    return 2;
+}
+
+Report.PrintMachine();
+Console.WriteLine($"databases under {options.TempRoot}; results appended under {options.Output}");
+if (options.Warmup)
+{
+    await Warmup.RunAsync(options);
+}
+
+var all = options.Scenario == "all";
+if (all || options.Scenario == "lateness-burst")
+{
+    await LatenessScenario.RunAsync(options, burst: true);
+}
+
+if (all || options.Scenario == "lateness-spread")
+{
+    await LatenessScenario.RunAsync(options, burst: false);
+}
+
+if (all || options.Scenario == "throughput")
+{
+    await ThroughputScenario.RunAsync(options);
+}
+
+if (all || options.Scenario == "big-store")
+{
+    await BigStoreScenario.RunAsync(options);
+}
+
 return 0;

@@ -22,12 +22,13 @@ internal sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
         """;
 
     // Oldest due first. An exclusive run waits while another run of its task runs, and only the first queued exclusive
-    // run of a task is a candidate, so one claim never takes two runs of a task that must not overlap.
+    // run of a task is a candidate, so one claim never takes two runs of a task that must not overlap. INDEXED BY: without
+    // statistics SQLite would pick runs_status and sort the whole backlog on every claim (25 ms at 20,000 queued runs).
     private const string Claim = $"""
         UPDATE runs SET status = 'running', lease_owner = $owner, lease_expires_at = $lease, started_at = $now,
             cancel_requested = 0, host = NULL, pid = NULL
         WHERE id IN (
-            SELECT r.id FROM runs r
+            SELECT r.id FROM runs r INDEXED BY runs_queued
             WHERE r.status = 'queued' AND r.not_before <= $now
               AND (r.exclusive = 0 OR (
                    NOT EXISTS (SELECT 1 FROM runs o WHERE o.task_id = r.task_id AND o.status = 'running')
@@ -80,7 +81,7 @@ internal sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
         }, cancellationToken);
 
     public Task<DateTimeOffset?> NextQueuedAtAsync(CancellationToken cancellationToken) =>
-        db.ReadAsync(connection => Rows.Scalar(connection, "SELECT MIN(not_before) FROM runs WHERE status = 'queued'") is long micros
+        db.ReadAsync(connection => Rows.Scalar(connection, "SELECT MIN(not_before) FROM runs INDEXED BY runs_queued WHERE status = 'queued'") is long micros
             ? Rows.Instant(micros)
             : (DateTimeOffset?)null, cancellationToken);
 

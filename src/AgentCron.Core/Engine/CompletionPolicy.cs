@@ -51,6 +51,7 @@ public static class CompletionPolicy
             Summary = Summarize(result?.Output),
             Error = outcome.Error,
             SessionId = result?.SessionId ?? run.SessionId,
+            Agent = run.Agent ?? task.Agent.Provider,
             Model = result?.Model ?? run.Model,
         };
         return new Completion(finished, UpdateTask(task, finished));

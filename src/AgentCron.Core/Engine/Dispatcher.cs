@@ -67,6 +67,11 @@ public sealed class Dispatcher : IDisposable
         }
 
         var now = _time.GetUtcNow();
+        if (await _store.Runs.NextQueuedAtAsync(cancellationToken) is not { } next || next > now)
+        {
+            return 0;
+        }
+
         var claimed = await _store.Runs.ClaimAsync(_options.NodeId, now, now + _options.Lease, free, cancellationToken);
         foreach (var run in claimed)
         {

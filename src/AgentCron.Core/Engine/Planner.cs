@@ -21,8 +21,14 @@ public sealed class Planner(IAgentCronStore store, SchedulerOptions options, Tim
         var inserted = 0;
         while (true)
         {
+            // A read first: most wake-ups (another process's commit, our own) find nothing due and cost no transaction.
             var now = time.GetUtcNow();
-            var result = await store.Tasks.PlanDueAsync(now, options.PlanBatch, input => PlanningPolicy.Decide(input, now, options, _random, time), cancellationToken);
+            if (await store.Tasks.NextFireAtAsync(cancellationToken) is not { } next || next > now)
+            {
+                return inserted;
+            }
+
+            var result = await store.Tasks.PlanDueAsync(now, options.PlanBatch, input => Decide(input, now), cancellationToken);
             inserted += result.Runs;
             if (result.Runs > 0)
             {
@@ -34,6 +40,23 @@ public sealed class Planner(IAgentCronStore store, SchedulerOptions options, Tim
             {
                 return inserted;
             }
+        }
+    }
+
+    /// <summary>
+    /// The policy's decision, or — if a task's schedule cannot be computed at all — a pause with the reason, so that one
+    /// broken task never blocks the planning of the others.
+    /// </summary>
+    private PlanDecision Decide(PlanInput input, DateTimeOffset now)
+    {
+        try
+        {
+            return PlanningPolicy.Decide(input, now, options, _random, time);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogError(ex, "Could not plan task {TaskId}; pausing it", input.Task.Id);
+            return new PlanDecision([], null, Model.TaskState.Paused, StatusReason: $"paused automatically: its next run could not be computed ({ex.Message})");
         }
     }
 

@@ -19,6 +19,11 @@ public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, Time
     public async Task<int> RecoverOnceAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        if (await store.Runs.NextLeaseExpiryAsync(cancellationToken) is not { } expiry || expiry >= now)
+        {
+            return 0;
+        }
+
         var recovered = await store.Runs.RecoverExpiredAsync(now, options.PlanBatch, claimed =>
         {
             var error = $"attempt {claimed.Run.Attempt} was abandoned: its daemon ({claimed.Run.LeaseOwner}) stopped heartbeating and the lease expired at {claimed.Run.LeaseExpiresAt:O}";

@@ -68,7 +68,9 @@ CREATE TABLE runs (
     UNIQUE (task_id, occurrence)
 );
 
-CREATE INDEX runs_queued ON runs (not_before) WHERE status = 'queued';
+-- The dispatcher's claim walks queued runs in start order and stops after the first few it can take: its cost does not
+-- grow with the backlog.
+CREATE INDEX runs_queued ON runs (not_before, id) WHERE status = 'queued';
 CREATE INDEX runs_running ON runs (lease_expires_at) WHERE status = 'running';
 CREATE INDEX runs_owner ON runs (lease_owner) WHERE status = 'running';
 CREATE INDEX runs_task_status ON runs (task_id, status);

@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using AgentCron.Core.Engine;
+using AgentCron.Core.Model;
+using AgentCron.Core.Ports;
+using AgentCron.Core.Triggers;
+using AgentCron.Sqlite;
+using AgentCron.TestKit;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AgentCron.Core.Tests.Engine;
+
+/// <summary>
+/// A scheduler on a real temp SQLite file and a fake clock, driven pass by pass by the test (its loops are never started),
+/// with a runner the test controls.
+/// </summary>
+internal sealed class EngineHarness : IAsyncDisposable
+{
+    public static readonly DateTimeOffset Start = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private readonly TempDirectory _directory = new();
+    private Task _heartbeat = System.Threading.Tasks.Task.CompletedTask;
+
+    private EngineHarness(SchedulerOptions options)
+    {
+        Time = new FakeTimeProvider(Start);
+        Store = new SqliteStore(_directory.File("agentcron.db"), Time);
+        Options = options;
+        Scheduler = new Scheduler(Store, new RunnerRegistry([Runner], "test"), options, new RunEnvironment("http://127.0.0.1:7433", _directory.Path), Time, NullLogger<Scheduler>.Instance);
+    }
+
+    public FakeTimeProvider Time { get; }
+    public SqliteStore Store { get; }
+    public TestRunner Runner { get; } = new();
+    public SchedulerOptions Options { get; }
+    public Scheduler Scheduler { get; }
+    public DateTimeOffset Now => Time.GetUtcNow();
+
+    public static async Task<EngineHarness> StartAsync(SchedulerOptions? options = null)
+    {
+        var harness = new EngineHarness(options ?? new SchedulerOptions
+        {
+            NodeId = "node-test",
+            RetryBaseDelay = TimeSpan.FromSeconds(10),
+            RetryMaxDelay = TimeSpan.FromMinutes(1),
+        });
+        await harness.Store.MigrateAsync(CancellationToken.None);
+        return harness;
+    }
+
+    public async Task<AgentTask> CreateTaskAsync(Trigger? trigger, TaskPolicies? policies = null, string? slug = null)
+    {
+        var id = Ids.New("t", Time);
+        var task = new AgentTask
+        {
+            Id = id,
+            Slug = slug ?? id.Replace('_', '-'),
+            Name = "engine test",
+            Instructions = "do the thing",
+            Trigger = trigger,
+            Agent = new AgentSelection { Provider = "test" },
+            Policies = policies ?? new TaskPolicies(),
+            NextFireAt = trigger?.First(Now),
+            CreatedAt = Now,
+            UpdatedAt = Now,
+            Version = 1,
+        };
+        await Store.Tasks.CreateAsync(task, null, CancellationToken.None);
+        return task;
+    }
+
+    /// <summary>Queues a manual run of <paramref name="task"/>, due now.</summary>
+    public async Task<TaskRun> RunNowAsync(AgentTask task)
+    {
+        var id = Ids.New("r", Time);
+        var run = new TaskRun
+        {
+            Id = id,
+            TaskId = task.Id,
+            Occurrence = "manual:" + id,
+            Trigger = RunTrigger.Manual,
+            ScheduledFor = Now,
+            NotBefore = Now,
+            Exclusive = task.Policies.Overlap != OverlapPolicy.Allow,
+            CreatedAt = Now,
+        };
+        await Store.Runs.InsertAsync(run, CancellationToken.None);
+        return run;
+    }
+
+    public Task<int> PlanAsync() => Scheduler.Planner.PlanOnceAsync(CancellationToken.None);
+
+    public Task<int> DispatchAsync() => Scheduler.Dispatcher.DispatchOnceAsync(CancellationToken.None);
+
+    public Task<int> RecoverAsync() => Scheduler.Reaper.RecoverOnceAsync(CancellationToken.None);
+
+    /// <summary>Starts the dispatcher's heartbeat loop (it ticks on the fake clock; the scheduler's stop ends it).</summary>
+    public void StartHeartbeat() => _heartbeat = System.Threading.Tasks.Task.Run(() => Scheduler.Dispatcher.HeartbeatAsync(CancellationToken.None));
+
+    /// <summary>Waits (for real: the attempts run on the thread pool) until this node runs exactly <paramref name="count"/> attempts.</summary>
+    public Task WaitRunningAsync(int count) =>
+        Eventually.TrueAsync(() => System.Threading.Tasks.Task.FromResult(Scheduler.Dispatcher.Running.Count == count), TimeSpan.FromSeconds(10), $"{count} attempts running");
+
+    public Task WaitIdleAsync() => WaitRunningAsync(0);
+
+    public async Task<TaskRun> RunAsync(string runId) =>
+        await Store.Runs.FindAsync(runId, CancellationToken.None) ?? throw new InvalidOperationException($"run {runId} is missing");
+
+    public async Task<AgentTask> TaskAsync(string taskId) =>
+        await Store.Tasks.FindAsync(taskId, CancellationToken.None) ?? throw new InvalidOperationException($"task {taskId} is missing");
+
+    public async Task<List<TaskRun>> RunsAsync(string taskId) =>
+        [.. (await Store.Runs.ListAsync(new RunQuery(taskId, Limit: 1000), CancellationToken.None)).Items.OrderBy(r => r.ScheduledFor).ThenBy(r => r.Id, StringComparer.Ordinal)];
+
+    public async Task<List<RunLogEvent>> LogAsync(string runId) =>
+        [.. await Store.Logs.ReadAsync(runId, 0, 10_000, CancellationToken.None)];
+
+    public async ValueTask DisposeAsync()
+    {
+        // Nothing may still run when the scheduler stops: its shutdown grace would wait on the fake clock.
+        Runner.CancelAll();
+        await WaitIdleAsync();
+        await Scheduler.DisposeAsync();
+        await _heartbeat;
+        await Store.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _directory.Dispose();
+    }
+}
+
+/// <summary>
+/// The agent of the engine tests. By default each attempt waits until the test finishes it (or its token fires);
+/// <see cref="Script"/> makes attempts answer at once instead.
+/// </summary>
+internal sealed class TestRunner : IAgentRunner
+{
+    private readonly Channel<Attempt> _started = Channel.CreateUnbounded<Attempt>();
+    private readonly ConcurrentDictionary<Attempt, byte> _live = new();
+    private int _calls;
+
+    public string Provider => "test";
+
+    public IReadOnlyList<string> Aliases => [];
+
+    /// <summary>When set, an attempt returns this at once (its argument is the 1-based call number).</summary>
+    public Func<int, RunnerResult>? Script { get; set; }
+
+    public int Calls => Volatile.Read(ref _calls);
+
+    public void Validate(AgentSelection agent)
+    {
+    }
+
+    public async Task<RunnerResult> RunAsync(RunRequest request, IRunLogWriter log, CancellationToken cancellationToken)
+    {
+        var call = Interlocked.Increment(ref _calls);
+        log.Write("stdout", new { text = $"call {call}, attempt {request.Run.Attempt}" });
+        if (Script is { } script)
+        {
+            return script(call);
+        }
+
+        var attempt = new Attempt(request, cancellationToken);
+        _live[attempt] = 0;
+        _started.Writer.TryWrite(attempt);
+        try
+        {
+            return await attempt.Result.Task.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _live.TryRemove(attempt, out _);
+        }
+    }
+
+    /// <summary>The next attempt that started (waits for real, briefly, since attempts start on the thread pool).</summary>
+    public async Task<Attempt> NextStartedAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        return await _started.Reader.ReadAsync(timeout.Token);
+    }
+
+    public void CancelAll()
+    {
+        foreach (var attempt in _live.Keys)
+        {
+            attempt.Result.TrySetCanceled();
+        }
+    }
+
+    internal sealed class Attempt(RunRequest request, CancellationToken token)
+    {
+        public RunRequest Request { get; } = request;
+        public CancellationToken Token { get; } = token;
+        public TaskCompletionSource<RunnerResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Succeed(string output = "done") => Result.TrySetResult(new RunnerResult(true, 0, output, null));
+    }
+}
