@@ -46,6 +46,15 @@ public sealed class AgentCronApp : IAsyncDisposable
 
         var token = TokenFile.LoadOrCreate(AgentCronPaths.TokenFile(home));
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = home });
+        var configFile = options.Config ?? Path.Combine(home, "config.yaml");
+        var yaml = File.Exists(configFile)
+            ? YamlConfiguration.Load(configFile)
+            : options.Config is null ? null : throw new InvalidFieldException("config", $"'{configFile}' does not exist");
+        if (yaml is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(yaml.Values);
+        }
+
         builder.Configuration.AddEnvironmentVariables("AGENTCRON__");
         builder.WebHost.UseUrls(options.Urls ?? builder.Configuration["Urls"] ?? AgentCronPaths.DefaultUrl);
         builder.Logging.AddSimpleConsole(o =>
@@ -58,8 +67,9 @@ public sealed class AgentCronApp : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
 
         var config = builder.Configuration;
-        var engine = config.GetSection("Engine").Get<SchedulerOptions>() ?? new SchedulerOptions();
-        var zone = TimeZones.Resolve(config["Defaults:TimeZone"], TimeZoneInfo.Local, "Defaults:TimeZone");
+        var engine = Settings.Bind<SchedulerOptions>(config, "Engine", yaml);
+        Settings.Check(engine, yaml);
+        var zone = Settings.Located(yaml, "Defaults:TimeZone", () => TimeZones.Resolve(config["Defaults:TimeZone"], TimeZoneInfo.Local, "Defaults:TimeZone"));
         var services = builder.Services;
         services.AddSingleton(time);
         services.AddSingleton(engine);

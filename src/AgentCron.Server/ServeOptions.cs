@@ -4,5 +4,5 @@ namespace AgentCron.Server;
 /// <param name="Home">The data directory (<c>--home</c>; else <c>AGENTCRON_HOME</c>).</param>
 /// <param name="Db">The store: <c>sqlite:PATH</c> (default <c>sqlite:HOME/agentcron.db</c>).</param>
 /// <param name="Urls">Where to listen (default <c>http://127.0.0.1:7433</c>).</param>
-/// <param name="Config">A configuration file (reserved; configuration comes from <c>AGENTCRON__SECTION__KEY</c> variables for now).</param>
+/// <param name="Config">The configuration file (default <c>HOME/config.yaml</c>, read when it exists); <c>AGENTCRON__SECTION__KEY</c> variables override it.</param>
 public sealed record ServeOptions(string? Home = null, string? Db = null, string? Urls = null, string? Config = null);

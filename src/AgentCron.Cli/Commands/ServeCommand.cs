@@ -12,7 +12,7 @@ internal static class ServeCommand
         var db = new Option<string>("--db") { Description = "Store: sqlite:PATH (default: sqlite in the data directory)", HelpName = "sqlite:PATH" };
         var urls = new Option<string>("--urls") { Description = "Where to listen (default: http://127.0.0.1:7433)", HelpName = "URL" };
         var config = new Option<string>("--config") { Description = "Configuration file (default: config.yaml in the data directory)", HelpName = "FILE" };
-        var command = new Command("serve", "Run the daemon: scheduler, agents, HTTP API and web UI") { home, db, urls, config };
+        var command = new Command("serve", "Run the daemon: scheduler, agents and HTTP API") { home, db, urls, config };
         command.SetBody(context, (parse, cancellationToken) =>
             ServerHost.RunAsync(new ServeOptions(parse.GetValue(home), parse.GetValue(db), parse.GetValue(urls), parse.GetValue(config)), cancellationToken));
         return command;

@@ -18,7 +18,7 @@ namespace AgentCron.Core.Time;
 public static partial class Instants
 {
     private const string Allowed =
-        "use now, a relative time such as +20m or +1d2h, or an ISO 8601 time such as 2026-11-22T09:00:00+01:00, 2026-11-22T08:00Z or 2026-11-22 09:00 (local to the time zone)";
+        "use now, a relative time such as +20m or +1d2h, or an ISO 8601 time such as 2026-11-22T09:00:00+01:00, 2026-11-22T08:00Z, 2026-11-22 09:00 or 2026-11-22 (local to the time zone)";
 
     /// <summary>Parses <paramref name="text"/> into an instant; <paramref name="zone"/> interprets times without an offset.</summary>
     /// <exception cref="InvalidFieldException">When the text is none of the accepted forms, naming <paramref name="field"/>.</exception>
@@ -69,7 +69,10 @@ public static partial class Instants
 
     private static bool TryParseWallClock(string text, out DateTime wall)
     {
-        wall = default;
+        // A bare date is that day's midnight on the wall clock.
+        if (DateTime.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out wall))
+            return true;
+
         var match = WallClockPattern().Match(text);
         return match.Success && DateTime.TryParseExact(
             $"{match.Groups["date"].Value}T{match.Groups["time"].Value}",

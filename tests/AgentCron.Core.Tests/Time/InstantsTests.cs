@@ -27,6 +27,8 @@ public class InstantsTests
     [InlineData("2026-11-22T09:00", "2026-11-22T08:00:00Z")]
     [InlineData("2026-11-22 09:00", "2026-11-22T08:00:00Z")]
     [InlineData("2026-07-22 09:00:30", "2026-07-22T07:00:30Z")]
+    [InlineData("2026-03-28", "2026-03-27T23:00:00Z")]
+    [InlineData("2026-07-22", "2026-07-21T22:00:00Z")]
     public void Parse_ReadsWallClockInZone_WhenOffsetIsMissing(string text, string expected)
     {
         var instant = Instants.Parse(text, Now, Berlin, "at");
@@ -53,6 +55,7 @@ public class InstantsTests
     [InlineData("2026-11-31 09:00")]
     [InlineData("2026-11-22T25:00")]
     [InlineData("22.11.2026 09:00")]
+    [InlineData("2026-02-30")]
     [InlineData("+")]
     [InlineData("+0m")]
     [InlineData("-20m")]
