@@ -19,7 +19,7 @@ internal static class TaskCommands
             ActionCommand(context, "pause", "Pause a task: it stops firing until resumed", "Paused"),
             ActionCommand(context, "resume", "Resume a paused task", "Resumed"),
             RunCommand(context),
-            ActionCommand(context, "cancel", "Cancel a task (and its running run); it will not fire again", "Cancelled"),
+            ActionCommand(context, "cancel", "Cancel the task's queued and running runs; a one-time task that has not run ends cancelled (pause stops a recurring one)", "Cancelled"),
             DeleteCommand(context),
         };
 
