@@ -83,41 +83,28 @@ public sealed class Dispatcher : IDisposable
         return claimed.Count;
     }
 
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
+    public Task RunAsync(CancellationToken cancellationToken) => EngineLoop.RunAsync(
+        "dispatcher",
+        _wake,
+        async token =>
         {
-            var wait = _options.MaxIdle;
-            try
+            var free = _options.MaxConcurrentRuns - _running.Count;
+            var started = await DispatchOnceAsync(token);
+            if (free > 0 && started == free)
             {
-                var free = _options.MaxConcurrentRuns - _running.Count;
-                var started = await DispatchOnceAsync(cancellationToken);
-                _health.Succeeded("dispatcher");
-                if (free > 0 && started == free)
-                {
-                    continue;
-                }
-
-                // Due runs that could not be claimed are blocked by a running sibling or by the limit; a completion wakes us.
-                if (free > started && await _store.Runs.NextQueuedAtAsync(cancellationToken) is { } next && next > _time.GetUtcNow())
-                {
-                    wait = Planner.Min(next - _time.GetUtcNow(), _options.MaxIdle);
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                _health.Failed("dispatcher", ex);
-                _logger.LogError(ex, "Dispatching failed");
-                wait = TimeSpan.FromSeconds(1);
+                return TimeSpan.Zero;
             }
 
-            await Planner.WaitAsync(_wake, wait, _time, cancellationToken);
-        }
-    }
+            // Due runs that could not be claimed are blocked by a running sibling or by the limit; a completion wakes us.
+            return free > started && await _store.Runs.NextQueuedAtAsync(token) is { } next && next > _time.GetUtcNow()
+                ? EngineLoop.Until(next, _time, _options.MaxIdle)
+                : _options.MaxIdle;
+        },
+        TimeSpan.FromSeconds(1),
+        _time,
+        _health,
+        _logger,
+        cancellationToken);
 
     /// <summary>Renews this daemon's leases every third of the lease, and acts on cancel flags and lost leases.</summary>
     public async Task HeartbeatAsync(CancellationToken cancellationToken)
@@ -126,7 +113,7 @@ public sealed class Dispatcher : IDisposable
         var token = _heartbeatStop.Token;
         while (!token.IsCancellationRequested)
         {
-            await Planner.WaitAsync(_heartbeatNow, _options.Lease / 3, _time, token);
+            await EngineLoop.WaitAsync(_heartbeatNow, _options.Lease / 3, _time, token);
             if (_running.IsEmpty || token.IsCancellationRequested)
             {
                 continue;

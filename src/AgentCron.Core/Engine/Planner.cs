@@ -60,48 +60,17 @@ public sealed class Planner(IAgentCronStore store, SchedulerOptions options, Tim
         }
     }
 
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
+    public Task RunAsync(CancellationToken cancellationToken) => EngineLoop.RunAsync(
+        "planner",
+        _wake,
+        async token =>
         {
-            var wait = options.MaxIdle;
-            try
-            {
-                await PlanOnceAsync(cancellationToken);
-                if (await store.Tasks.NextFireAtAsync(cancellationToken) is { } next)
-                {
-                    wait = Min(next - time.GetUtcNow(), options.MaxIdle);
-                }
-
-                health.Succeeded("planner");
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                health.Failed("planner", ex);
-                logger.LogError(ex, "Planning failed; retrying in {Delay}", TimeSpan.FromSeconds(1));
-                wait = TimeSpan.FromSeconds(1);
-            }
-
-            await WaitAsync(_wake, wait, time, cancellationToken);
-        }
-    }
-
-    internal static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    /// <summary>Sleeps on a signal; returns quietly when the loop is being stopped.</summary>
-    internal static async Task WaitAsync(WakeSignal signal, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await signal.WaitAsync(wait, time, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopping: the loop condition ends the loop.
-        }
-    }
+            await PlanOnceAsync(token);
+            return EngineLoop.Until(await store.Tasks.NextFireAtAsync(token), time, options.MaxIdle);
+        },
+        TimeSpan.FromSeconds(1),
+        time,
+        health,
+        logger,
+        cancellationToken);
 }

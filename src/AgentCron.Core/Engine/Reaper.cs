@@ -52,34 +52,19 @@ public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, Time
         return recovered.Count;
     }
 
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
+    public Task RunAsync(CancellationToken cancellationToken) => EngineLoop.RunAsync(
+        "reaper",
+        _wake,
+        async token =>
         {
-            var wait = options.MaxIdle;
-            try
-            {
-                await RecoverOnceAsync(cancellationToken);
-                if (await store.Runs.NextLeaseExpiryAsync(cancellationToken) is { } expiry)
-                {
-                    // A little after the expiry, so the owner's heartbeat, if it is alive, wins the race.
-                    wait = Planner.Min(expiry - time.GetUtcNow() + TimeSpan.FromMilliseconds(50), options.MaxIdle);
-                }
-
-                health.Succeeded("reaper");
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                health.Failed("reaper", ex);
-                logger.LogError(ex, "Recovery failed");
-                wait = TimeSpan.FromSeconds(1);
-            }
-
-            await Planner.WaitAsync(_wake, wait, time, cancellationToken);
-        }
-    }
+            await RecoverOnceAsync(token);
+            // A little after the expiry, so the owner's heartbeat, if it is alive, wins the race.
+            var expiry = await store.Runs.NextLeaseExpiryAsync(token);
+            return EngineLoop.Until(expiry + TimeSpan.FromMilliseconds(50), time, options.MaxIdle);
+        },
+        TimeSpan.FromSeconds(1),
+        time,
+        health,
+        logger,
+        cancellationToken);
 }

@@ -26,26 +26,18 @@ public sealed class RetentionSweeper(IAgentCronStore store, SchedulerOptions opt
         return total;
     }
 
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
+    /// <summary>Sweeps once per <see cref="SchedulerOptions.RetentionInterval"/>; nothing wakes it early.</summary>
+    public Task RunAsync(CancellationToken cancellationToken) => EngineLoop.RunAsync(
+        "retention",
+        new WakeSignal(),
+        async token =>
         {
-            try
-            {
-                await SweepOnceAsync(cancellationToken);
-                health.Succeeded("retention");
-                await Task.Delay(options.RetentionInterval, time, cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                health.Failed("retention", ex);
-                logger.LogError(ex, "Retention sweep failed");
-                await Planner.WaitAsync(new WakeSignal(), TimeSpan.FromMinutes(1), time, cancellationToken);
-            }
-        }
-    }
+            await SweepOnceAsync(token);
+            return options.RetentionInterval;
+        },
+        TimeSpan.FromMinutes(1),
+        time,
+        health,
+        logger,
+        cancellationToken);
 }
