@@ -116,6 +116,7 @@ public static class CompletionPolicy
             return updated with
             {
                 Status = TaskState.Paused,
+                NextFireAt = null,
                 StatusReason = $"paused automatically after {failures} consecutive failed runs; last error: {run.Error ?? "none"}",
             };
         }

@@ -98,7 +98,7 @@ public class CompletionPolicyTests
     {
         var (_, task) = Decide(Running(Recurring(retries: 0, maxFailures: 3, failures: 2)), RunStatus.Failed, error: "401 Unauthorized");
 
-        Assert.Equal((TaskState.Paused, 3), (task.Status, task.ConsecutiveFailures));
+        Assert.Equal((TaskState.Paused, 3, (DateTimeOffset?)null), (task.Status, task.ConsecutiveFailures, task.NextFireAt));
         Assert.Contains("3 consecutive failed runs", task.StatusReason, StringComparison.Ordinal);
         Assert.Contains("401 Unauthorized", task.StatusReason, StringComparison.Ordinal);
     }
