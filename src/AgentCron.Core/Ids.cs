@@ -3,13 +3,19 @@ using System.Security.Cryptography;
 namespace AgentCron.Core;
 
 /// <summary>
-/// Identifiers: a prefix, then 10 characters of milliseconds since the epoch and 8 random ones, in lower-case Crockford
-/// base32, so ids sort by creation time and stay readable (<c>t_01jd3x5q2v7k9m4p8r</c>).
+/// Identifiers: a prefix, then 10 characters of milliseconds since the epoch and 8 of a random (then counting) suffix, in
+/// lower-case Crockford base32, so ids sort by creation time and stay readable (<c>t_01jd3x5q2v7k9m4p8r</c>).
 /// </summary>
 public static class Ids
 {
     private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
     private static readonly System.Buffers.SearchValues<char> AlphabetValues = System.Buffers.SearchValues.Create(Alphabet);
+
+    // Eight base32 characters hold 40 bits.
+    private const long MaxSuffix = (1L << 40) - 1;
+    private static readonly Lock Gate = new();
+    private static long _lastMs;
+    private static long _lastSuffix;
 
     /// <summary>True when <paramref name="text"/> has the shape of an id with <paramref name="prefix"/>.</summary>
     public static bool IsValid(string prefix, string text) =>
@@ -17,23 +23,43 @@ public static class Ids
         && text.StartsWith(prefix + "_", StringComparison.Ordinal)
         && text.AsSpan(prefix.Length + 1).IndexOfAnyExcept(AlphabetValues) < 0;
 
+    /// <summary>
+    /// A new id. Within one process ids are strictly increasing even inside one millisecond (the random part then
+    /// counts up from the previous one), so "oldest first" listings keep creation order.
+    /// </summary>
     public static string New(string prefix, TimeProvider time)
     {
+        long ms;
+        long suffix;
+        lock (Gate)
+        {
+            ms = time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (ms <= _lastMs && _lastSuffix < MaxSuffix)
+            {
+                ms = _lastMs;
+                suffix = _lastSuffix + 1;
+            }
+            else
+            {
+                // A fresh random start in the lower half leaves room to count up within the millisecond.
+                suffix = RandomNumberGenerator.GetInt32(int.MaxValue) & (MaxSuffix >> 1);
+            }
+
+            (_lastMs, _lastSuffix) = (ms, suffix);
+        }
+
         Span<char> text = stackalloc char[18];
-        var ms = time.GetUtcNow().ToUnixTimeMilliseconds();
-        for (var i = 9; i >= 0; i--)
-        {
-            text[i] = Alphabet[(int)(ms & 31)];
-            ms >>= 5;
-        }
-
-        Span<byte> random = stackalloc byte[8];
-        RandomNumberGenerator.Fill(random);
-        for (var i = 0; i < 8; i++)
-        {
-            text[10 + i] = Alphabet[random[i] & 31];
-        }
-
+        Encode(text[..10], ms);
+        Encode(text[10..], suffix);
         return $"{prefix}_{text}";
+    }
+
+    private static void Encode(Span<char> text, long value)
+    {
+        for (var i = text.Length - 1; i >= 0; i--)
+        {
+            text[i] = Alphabet[(int)(value & 31)];
+            value >>= 5;
+        }
     }
 }
