@@ -148,14 +148,14 @@ internal sealed class InstrumentedRunStore(IRunStore inner, StoreProfile profile
     public Task<IReadOnlyList<ClaimedRun>> ClaimAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken) =>
         profile.TimeAsync("Runs.Claim", () => inner.ClaimAsync(owner, now, leaseUntil, limit, cancellationToken), r => r.Count);
 
-    public Task<DateTimeOffset?> NextQueuedAtAsync(CancellationToken cancellationToken) =>
-        profile.TimeAsync("Runs.NextQueuedAt", () => inner.NextQueuedAtAsync(cancellationToken));
+    public Task<DateTimeOffset?> NextQueuedAtAsync(DateTimeOffset? after, CancellationToken cancellationToken) =>
+        profile.TimeAsync("Runs.NextQueuedAt", () => inner.NextQueuedAtAsync(after, cancellationToken));
 
-    public Task SetProcessAsync(string runId, int attempt, string owner, string host, int pid, CancellationToken cancellationToken) =>
-        profile.TimeAsync("Runs.SetProcess", () => inner.SetProcessAsync(runId, attempt, owner, host, pid, cancellationToken));
+    public Task SetProcessAsync(string runId, int attempt, string owner, string host, int pid, string? identity, CancellationToken cancellationToken) =>
+        profile.TimeAsync("Runs.SetProcess", () => inner.SetProcessAsync(runId, attempt, owner, host, pid, identity, cancellationToken));
 
-    public Task<IReadOnlyList<LeaseState>> RenewLeasesAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
-        profile.TimeAsync("Runs.RenewLeases", () => inner.RenewLeasesAsync(owner, leaseUntil, cancellationToken), r => r.Count);
+    public Task<IReadOnlyList<LeaseState>> RenewLeasesAsync(string owner, IReadOnlyCollection<string> runIds, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        profile.TimeAsync("Runs.RenewLeases", () => inner.RenewLeasesAsync(owner, runIds, leaseUntil, cancellationToken), r => r.Count);
 
     public async Task<bool> CompleteAsync(string runId, int attempt, string owner, Func<ClaimedRun, Completion> decide, IReadOnlyList<NewRunLogEvent> logTail, CancellationToken cancellationToken)
     {

@@ -37,8 +37,14 @@ public static class ServerHost
             Console.WriteLine($"  UI:      {url}/   (a start page for now; the full web UI is a later milestone)");
             Console.WriteLine($"  Token:   {AgentCronPaths.TokenFile(app.Home)}");
             Console.WriteLine($"  Try:     AGENTCRON_URL={url} AGENTCRON_HOME={app.Home} agentcron task list");
-            await app.Web.WaitForShutdownAsync(cancellationToken);
-            await app.Scheduler.StopAsync(CancellationToken.None);
+            // On SIGTERM/Ctrl-C the engine stops taking work at once, while the web server finishes its requests.
+            Task? engineStopped = null;
+            using (app.Web.Lifetime.ApplicationStopping.Register(() => engineStopped = app.Scheduler.StopAsync(CancellationToken.None)))
+            {
+                await app.Web.WaitForShutdownAsync(cancellationToken);
+            }
+
+            await (engineStopped ?? app.Scheduler.StopAsync(CancellationToken.None));
         }
 
         return 0;

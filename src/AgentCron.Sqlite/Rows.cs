@@ -17,7 +17,7 @@ internal static class Rows
     public const string RunColumns = """
         id, task_id, occurrence, trigger, scheduled_for, not_before, attempt, status, exclusive, lease_owner,
         lease_expires_at, cancel_requested, created_at, started_at, finished_at, agent, model, session_id, exit_code,
-        output, summary, error, host, pid
+        output, summary, error, host, pid, pid_identity
         """;
 
     public static long Micros(DateTimeOffset instant) => (instant.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
@@ -136,6 +136,7 @@ internal static class Rows
         Error = String(r, 21),
         Host = String(r, 22),
         Pid = r.IsDBNull(23) ? null : r.GetInt32(23),
+        PidIdentity = String(r, 24),
     };
 
     /// <summary>Binds every run column as <c>$column</c>.</summary>
@@ -173,6 +174,7 @@ internal static class Rows
         p.Add("$error", run.Error);
         p.Add("$host", run.Host);
         p.Add("$pid", run.Pid);
+        p.Add("$pid_identity", run.PidIdentity);
     }
 
     public static List<T> Query<T>(SqliteConnection connection, string sql, Action<SqliteCommand>? bind, Func<SqliteDataReader, T> read)

@@ -10,14 +10,14 @@ internal sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
         INSERT INTO runs ({Rows.RunColumns})
         VALUES ($id, $task_id, $occurrence, $trigger, $scheduled_for, $not_before, $attempt, $status, $exclusive,
                 $lease_owner, $lease_expires_at, $cancel_requested, $created_at, $started_at, $finished_at, $agent, $model,
-                $session_id, $exit_code, $output, $summary, $error, $host, $pid)
+                $session_id, $exit_code, $output, $summary, $error, $host, $pid, $pid_identity)
         """;
 
     private const string UpdateState = """
         UPDATE runs SET not_before = $not_before, attempt = $attempt, status = $status, lease_owner = $lease_owner,
             lease_expires_at = $lease_expires_at, cancel_requested = $cancel_requested, started_at = $started_at,
             finished_at = $finished_at, agent = $agent, model = $model, session_id = $session_id, exit_code = $exit_code,
-            output = $output, summary = $summary, error = $error, host = $host, pid = $pid
+            output = $output, summary = $summary, error = $error, host = $host, pid = $pid, pid_identity = $pid_identity
         WHERE id = $id
         """;
 
@@ -26,7 +26,7 @@ internal sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
     // statistics SQLite would pick runs_status and sort the whole backlog on every claim (25 ms at 20,000 queued runs).
     private const string Claim = $"""
         UPDATE runs SET status = 'running', lease_owner = $owner, lease_expires_at = $lease, started_at = $now,
-            cancel_requested = 0, host = NULL, pid = NULL
+            host = NULL, pid = NULL, pid_identity = NULL
         WHERE id IN (
             SELECT r.id FROM runs r INDEXED BY runs_queued
             WHERE r.status = 'queued' AND r.not_before <= $now
@@ -80,32 +80,43 @@ internal sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
             return WithTasks(connection, runs);
         }, cancellationToken);
 
-    public Task<DateTimeOffset?> NextQueuedAtAsync(CancellationToken cancellationToken) =>
-        db.ReadAsync(connection => Rows.Scalar(connection, "SELECT MIN(not_before) FROM runs INDEXED BY runs_queued WHERE status = 'queued'") is long micros
-            ? Rows.Instant(micros)
-            : (DateTimeOffset?)null, cancellationToken);
+    public Task<DateTimeOffset?> NextQueuedAtAsync(DateTimeOffset? after, CancellationToken cancellationToken) =>
+        db.ReadAsync(
+            connection => Rows.Scalar(
+                connection,
+                "SELECT MIN(not_before) FROM runs INDEXED BY runs_queued WHERE status = 'queued' AND ($after IS NULL OR not_before > $after)",
+                c => c.Parameters.Add("$after", Rows.Micros(after))) is long micros
+                ? Rows.Instant(micros)
+                : (DateTimeOffset?)null,
+            cancellationToken);
 
-    public Task SetProcessAsync(string runId, int attempt, string owner, string host, int pid, CancellationToken cancellationToken) =>
+    public Task SetProcessAsync(string runId, int attempt, string owner, string host, int pid, string? identity, CancellationToken cancellationToken) =>
         db.WriteAsync(connection => Rows.Execute(
             connection,
-            "UPDATE runs SET host = $host, pid = $pid WHERE id = $id AND attempt = $attempt AND lease_owner = $owner AND status = 'running'",
+            "UPDATE runs SET host = $host, pid = $pid, pid_identity = $identity WHERE id = $id AND attempt = $attempt AND lease_owner = $owner AND status = 'running'",
             c =>
             {
                 c.Parameters.Add("$host", host);
                 c.Parameters.Add("$pid", pid);
+                c.Parameters.Add("$identity", identity);
                 c.Parameters.Add("$id", runId);
                 c.Parameters.Add("$attempt", attempt);
                 c.Parameters.Add("$owner", owner);
             }), cancellationToken);
 
-    public Task<IReadOnlyList<LeaseState>> RenewLeasesAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
-        db.WriteAsync<IReadOnlyList<LeaseState>>(connection => Rows.Query(
+    public Task<IReadOnlyList<LeaseState>> RenewLeasesAsync(string owner, IReadOnlyCollection<string> runIds, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        runIds.Count == 0 ? Task.FromResult<IReadOnlyList<LeaseState>>([]) : db.WriteAsync<IReadOnlyList<LeaseState>>(connection => Rows.Query(
             connection,
-            "UPDATE runs SET lease_expires_at = $lease WHERE lease_owner = $owner AND status = 'running' RETURNING id, cancel_requested",
+            """
+            UPDATE runs SET lease_expires_at = $lease
+            WHERE lease_owner = $owner AND status = 'running' AND id IN (SELECT value FROM json_each($ids))
+            RETURNING id, cancel_requested
+            """,
             c =>
             {
                 c.Parameters.Add("$lease", Rows.Micros(leaseUntil));
                 c.Parameters.Add("$owner", owner);
+                c.Parameters.Add("$ids", System.Text.Json.JsonSerializer.Serialize(runIds));
             },
             r => new LeaseState(r.GetString(0), r.GetInt64(1) != 0)), cancellationToken);
 

@@ -19,6 +19,7 @@ public class ValidationTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
         { """{"instructions":"x","agent":{"command":"echo"},"trigger":{"window":"25:00-26:00"}}""", "trigger.window" },
         { """{"instructions":"x","agent":{"command":"echo"},"trigger":{"at":"2020-01-01T00:00:00Z"}}""", "trigger.at" },
         { """{"instructions":"x","agent":{"command":"echo"},"policies":{"timeout":"abc"}}""", "policies.timeout" },
+        { """{"instructions":"x","agent":{"command":"echo"},"policies":{"timeout":"60d"}}""", "policies.timeout" },
         { """{"instructions":"x","agent":{"command":"echo"},"policies":{"overlap":"sometimes"}}""", "policies.overlap" },
         { """{"instructions":"x","agent":{"command":"echo"},"policies":{"retries":-1}}""", "policies.retries" },
         { """{"instructions":"x","agent":{"command":"echo"},"foo":1}""", "foo" },

@@ -89,16 +89,22 @@ public sealed class CommandRunner : IAgentRunner
                 }
             }));
 
-        await using (cancellationToken.Register(() => ProcessGroup.Kill(pid)))
+        bool stopped;
+        await using (cancellationToken.Register(() => ProcessGroup.KillStarted(pid)))
         {
             await WriteInputAsync(process, request.Task.Instructions);
             await process.WaitForExitAsync(CancellationToken.None);
+            // Only a stop that came before the exit ended the program; one that comes later changes nothing.
+            stopped = cancellationToken.IsCancellationRequested;
         }
 
         // The program is done: whatever it left running in its group goes too, which also closes the pipes it held.
         ProcessGroup.Kill(pid);
         await Task.WhenAny(reading, Task.Delay(PipeDrainLimit, CancellationToken.None));
-        cancellationToken.ThrowIfCancellationRequested();
+        if (stopped)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
 
         var exitCode = process.ExitCode;
         return new RunnerResult(

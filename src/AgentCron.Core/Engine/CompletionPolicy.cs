@@ -20,6 +20,12 @@ public static class CompletionPolicy
     public static Completion Decide(ClaimedRun claimed, AttemptOutcome outcome, DateTimeOffset now, SchedulerOptions options, Random random)
     {
         var (run, task) = claimed;
+        if (run.CancelRequested && outcome.Status is RunStatus.Failed or RunStatus.TimedOut)
+        {
+            // Someone cancelled the run before the attempt ended: it is not retried, whatever ended it.
+            outcome = outcome with { Status = RunStatus.Cancelled, Error = $"cancelled; {outcome.Error}" };
+        }
+
         var result = outcome.Result;
         var retryable = outcome.Status is RunStatus.Failed or RunStatus.TimedOut;
         if (retryable && run.Attempt <= task.Policies.Retries)
@@ -36,6 +42,7 @@ public static class CompletionPolicy
                 ExitCode = result?.ExitCode,
                 Pid = null,
                 Host = null,
+                PidIdentity = null,
             };
             return new Completion(retry, task with { LastError = outcome.Error });
         }
@@ -61,8 +68,15 @@ public static class CompletionPolicy
     /// An attempt that was interrupted through no fault of its own (the daemon shut down and killed it): the run goes
     /// back to the queue as a new attempt, to start at once wherever a daemon is running.
     /// </summary>
-    public static Completion Requeue(ClaimedRun claimed, DateTimeOffset now, string reason) => new(
-        claimed.Run with
+    public static Completion Requeue(ClaimedRun claimed, DateTimeOffset now, string reason, SchedulerOptions options, Random random)
+    {
+        if (claimed.Run.CancelRequested)
+        {
+            // It was to be cancelled anyway.
+            return Decide(claimed, new AttemptOutcome(RunStatus.Cancelled, null, $"cancelled; {reason}"), now, options, random);
+        }
+
+        var requeued = claimed.Run with
         {
             Status = RunStatus.Queued,
             Attempt = claimed.Run.Attempt + 1,
@@ -72,8 +86,10 @@ public static class CompletionPolicy
             Error = reason,
             Pid = null,
             Host = null,
-        },
-        claimed.Task);
+            PidIdentity = null,
+        };
+        return new Completion(requeued, claimed.Task);
+    }
 
     private static AgentTask UpdateTask(AgentTask task, TaskRun run)
     {
@@ -95,7 +111,7 @@ public static class CompletionPolicy
         };
 
         // The scheduled run of a one-time task decides how the task ends; a manual run leaves the schedule alone.
-        if (task.Trigger is AtTrigger && run.Trigger != RunTrigger.Manual && task.Status == TaskState.Active)
+        if (task.Trigger is AtTrigger && run.Trigger != RunTrigger.Manual && task.Status is TaskState.Active or TaskState.Paused)
         {
             return updated with
             {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
+using AgentCron.Core.Processes;
 using Microsoft.Extensions.Logging;
 
 namespace AgentCron.Core.Engine;
@@ -25,6 +26,8 @@ public sealed class Dispatcher : IDisposable
     private readonly WakeSignal _wake = new();
     private readonly WakeSignal _heartbeatNow = new();
     private readonly CancellationTokenSource _heartbeatStop = new();
+    private readonly SemaphoreSlim _dispatchGate = new(1, 1);
+    private bool _draining;
     private readonly Random _random = new();
 
     public Dispatcher(IAgentCronStore store, RunnerRegistry runners, SchedulerOptions options, RunEnvironment environment, TimeProvider time, ILogger logger, EngineHealth health)
@@ -60,27 +63,36 @@ public sealed class Dispatcher : IDisposable
     /// <summary>Claims what is due and free slots allow, and starts it. Returns how many runs were started.</summary>
     public async Task<int> DispatchOnceAsync(CancellationToken cancellationToken)
     {
-        var free = _options.MaxConcurrentRuns - _running.Count;
-        if (free <= 0)
+        // The gate lets a stopping daemon wait for a claim in flight, so no run starts after the drain has begun.
+        await _dispatchGate.WaitAsync(cancellationToken);
+        try
         {
-            return 0;
-        }
+            var free = _options.MaxConcurrentRuns - _running.Count;
+            if (_draining || free <= 0)
+            {
+                return 0;
+            }
 
-        var now = _time.GetUtcNow();
-        if (await _store.Runs.NextQueuedAtAsync(cancellationToken) is not { } next || next > now)
+            var now = _time.GetUtcNow();
+            if (await _store.Runs.NextQueuedAtAsync(null, cancellationToken) is not { } next || next > now)
+            {
+                return 0;
+            }
+
+            var claimed = await _store.Runs.ClaimAsync(_options.NodeId, now, now + _options.Lease, free, cancellationToken);
+            foreach (var run in claimed)
+            {
+                var execution = new Execution(run.Run.Id);
+                _running[run.Run.Id] = execution;
+                execution.Completion = Task.Run(() => ExecuteAsync(run, execution), CancellationToken.None);
+            }
+
+            return claimed.Count;
+        }
+        finally
         {
-            return 0;
+            _dispatchGate.Release();
         }
-
-        var claimed = await _store.Runs.ClaimAsync(_options.NodeId, now, now + _options.Lease, free, cancellationToken);
-        foreach (var run in claimed)
-        {
-            var execution = new Execution(run.Run.Id);
-            _running[run.Run.Id] = execution;
-            execution.Completion = Task.Run(() => ExecuteAsync(run, execution), CancellationToken.None);
-        }
-
-        return claimed.Count;
     }
 
     public Task RunAsync(CancellationToken cancellationToken) => EngineLoop.RunAsync(
@@ -95,8 +107,9 @@ public sealed class Dispatcher : IDisposable
                 return TimeSpan.Zero;
             }
 
-            // Due runs that could not be claimed are blocked by a running sibling or by the limit; a completion wakes us.
-            return free > started && await _store.Runs.NextQueuedAtAsync(token) is { } next && next > _time.GetUtcNow()
+            // Runs due now but not claimed are blocked by a running sibling or by the limit: a completion wakes us.
+            // Otherwise sleep until the next run that becomes due (a retry's backoff, a jittered start).
+            return free > started && await _store.Runs.NextQueuedAtAsync(_time.GetUtcNow(), token) is { } next
                 ? EngineLoop.Until(next, _time, _options.MaxIdle)
                 : _options.MaxIdle;
         },
@@ -123,7 +136,8 @@ public sealed class Dispatcher : IDisposable
             {
                 // Only runs claimed before the renewal can be judged by its answer: one claimed meanwhile is not in it.
                 var executions = _running.Values.ToList();
-                var held = (await _store.Runs.RenewLeasesAsync(_options.NodeId, _time.GetUtcNow() + _options.Lease, token)).ToDictionary(s => s.RunId);
+                var held = (await _store.Runs.RenewLeasesAsync(_options.NodeId, [.. executions.Select(e => e.RunId)], _time.GetUtcNow() + _options.Lease, token))
+                    .ToDictionary(s => s.RunId);
                 foreach (var execution in executions)
                 {
                     if (!held.TryGetValue(execution.RunId, out var state))
@@ -156,12 +170,16 @@ public sealed class Dispatcher : IDisposable
     /// <summary>Waits up to <paramref name="grace"/> for running agents; kills the rest and hands their runs back to the queue.</summary>
     public async Task DrainAsync(TimeSpan grace, CancellationToken cancellationToken)
     {
+        await _dispatchGate.WaitAsync(CancellationToken.None);
+        _draining = true;
+        _dispatchGate.Release();
+
         var all = Task.WhenAll(_running.Values.Select(e => e.Completion));
         if (!all.IsCompleted)
         {
             _logger.LogInformation("Waiting up to {Grace} for {Count} running agents", grace, _running.Count);
             await Task.WhenAny(all, Task.Delay(grace, _time, cancellationToken));
-            foreach (var execution in _running.Values)
+            foreach (var execution in _running.Values.Where(e => !e.Finishing))
             {
                 execution.Stop(StopReason.Shutdown);
             }
@@ -172,7 +190,11 @@ public sealed class Dispatcher : IDisposable
         await _heartbeatStop.CancelAsync();
     }
 
-    public void Dispose() => _heartbeatStop.Dispose();
+    public void Dispose()
+    {
+        _heartbeatStop.Dispose();
+        _dispatchGate.Dispose();
+    }
 
     private async Task ExecuteAsync(ClaimedRun claimed, Execution execution)
     {
@@ -190,36 +212,17 @@ public sealed class Dispatcher : IDisposable
 
         using var flushing = new CancellationTokenSource();
         var flusher = FlushLogAsync(log, flushing.Token);
-        Task processRecorded = Task.CompletedTask;
-        AttemptOutcome outcome;
-        using (var timeout = new CancellationTokenSource(task.Policies.Timeout, _time))
-        using (timeout.Token.Register(() => execution.Stop(StopReason.Timeout)))
-        {
-            try
-            {
-                var runner = _runners.Resolve(task.Agent.Provider);
-                var request = new RunRequest(run, task, task.Agent.Cwd ?? _environment.DefaultWorkingDirectory, _environment.For(run, task), pid =>
-                    processRecorded = _store.Runs.SetProcessAsync(run.Id, run.Attempt, _options.NodeId, Environment.MachineName, pid, CancellationToken.None));
-                var result = await runner.RunAsync(request, log, execution.Token);
-                outcome = execution.Reason == StopReason.None ? AttemptOutcome.From(result) : Stopped(execution.Reason, task, result);
-            }
-            catch (OperationCanceledException) when (execution.Reason != StopReason.None)
-            {
-                outcome = Stopped(execution.Reason, task, null);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                outcome = new AttemptOutcome(RunStatus.Failed, null, $"the {task.Agent.Provider} runner failed: {ex.Message}");
-            }
-        }
+        var processRecorded = Task.CompletedTask;
+        var (outcome, stopped) = await RunAgentAsync(run, task, execution, log, recording => processRecorded = recording);
 
+        // From here on, a late stop (shutdown, a cancel, a lost lease) no longer changes how this attempt ended.
         execution.Finishing = true;
         await flushing.CancelAsync();
         await flusher;
         await Ignore(processRecorded);
         try
         {
-            if (execution.Reason == StopReason.LeaseLost)
+            if (stopped == StopReason.LeaseLost)
             {
                 _logger.LogWarning("Run {RunId} attempt {Attempt} lost its lease; its result is dropped", run.Id, run.Attempt);
                 return;
@@ -234,31 +237,69 @@ public sealed class Dispatcher : IDisposable
                 error = outcome.Error,
                 durationMs = Math.Round((finished - started).TotalMilliseconds, 3),
             });
-            var written = await _store.Runs.CompleteAsync(
-                run.Id,
-                run.Attempt,
-                _options.NodeId,
-                current => execution.Reason == StopReason.Shutdown
-                    ? CompletionPolicy.Requeue(current, finished, "the daemon stopped while the attempt was running")
-                    : CompletionPolicy.Decide(current, outcome, finished, _options, _random),
-                log.Drain(),
-                CancellationToken.None);
-            if (!written)
-            {
-                _logger.LogWarning("Run {RunId} attempt {Attempt} no longer holds its lease; its result is dropped", run.Id, run.Attempt);
-            }
-        }
-        catch (Exception ex)
-        {
-            // The lease expires and the reaper recovers the run; nothing is lost.
-            _health.Failed("dispatcher", ex);
-            _logger.LogError(ex, "Could not record the result of run {RunId}", run.Id);
+            await CompleteAsync(run, log.Drain(), current => stopped == StopReason.Shutdown
+                ? CompletionPolicy.Requeue(current, finished, "the daemon stopped while the attempt was running", _options, _random)
+                : CompletionPolicy.Decide(current, outcome, finished, _options, _random));
         }
         finally
         {
             _running.TryRemove(run.Id, out _);
             execution.Dispose();
             Wake();
+        }
+    }
+
+    /// <summary>Runs the agent; returns how the attempt ended and, if something stopped it, what.</summary>
+    private async Task<(AttemptOutcome Outcome, StopReason Stopped)> RunAgentAsync(TaskRun run, AgentTask task, Execution execution, RunLogWriter log, Action<Task> recordingProcess)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(task.Policies.Timeout, _time);
+            using var onTimeout = timeout.Token.Register(() => execution.Stop(StopReason.Timeout));
+            var runner = _runners.Resolve(task.Agent.Provider);
+            var request = new RunRequest(run, task, task.Agent.Cwd ?? _environment.DefaultWorkingDirectory, _environment.For(run, task), pid =>
+                recordingProcess(_store.Runs.SetProcessAsync(run.Id, run.Attempt, _options.NodeId, Environment.MachineName, pid, ProcessGroup.Identify(pid), CancellationToken.None)));
+            var result = await runner.RunAsync(request, log, execution.Token);
+            return (AttemptOutcome.From(result), StopReason.None);
+        }
+        catch (OperationCanceledException) when (execution.Reason != StopReason.None)
+        {
+            return (Stopped(execution.Reason, task), execution.Reason);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return (new AttemptOutcome(RunStatus.Failed, null, $"the {task.Agent.Provider} runner failed: {ex.Message}"), StopReason.None);
+        }
+    }
+
+    /// <summary>
+    /// Writes the attempt's result, retrying a few times if the store fails. If it never succeeds the run is no longer
+    /// heartbeated, so its lease runs out and the reaper recovers it: the run is never left running forever.
+    /// </summary>
+    private async Task CompleteAsync(TaskRun run, IReadOnlyList<NewRunLogEvent> logTail, Func<ClaimedRun, Completion> decide)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (!await _store.Runs.CompleteAsync(run.Id, run.Attempt, _options.NodeId, decide, logTail, CancellationToken.None))
+                {
+                    _logger.LogWarning("Run {RunId} attempt {Attempt} no longer holds its lease; its result is dropped", run.Id, run.Attempt);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (attempt < 3)
+            {
+                _logger.LogWarning(ex, "Could not record the result of run {RunId}; trying again", run.Id);
+                await Task.Delay(TimeSpan.FromSeconds(attempt), _time, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                _health.Failed("dispatcher", ex);
+                _logger.LogError(ex, "Could not record the result of run {RunId}; it will be recovered when its lease expires", run.Id);
+                return;
+            }
         }
     }
 
@@ -272,7 +313,8 @@ public sealed class Dispatcher : IDisposable
                 var entries = log.Drain();
                 if (entries.Count > 0)
                 {
-                    await _store.Logs.AppendAsync(log.RunId, entries, cancellationToken);
+                    // Drained entries must reach the store even if the attempt ends meanwhile.
+                    await _store.Logs.AppendAsync(log.RunId, entries, CancellationToken.None);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -286,11 +328,11 @@ public sealed class Dispatcher : IDisposable
         }
     }
 
-    private static AttemptOutcome Stopped(StopReason reason, AgentTask task, RunnerResult? result) => reason switch
+    private static AttemptOutcome Stopped(StopReason reason, AgentTask task) => reason switch
     {
-        StopReason.Timeout => new AttemptOutcome(RunStatus.TimedOut, result, $"timed out after {Time.Durations.Humanize(task.Policies.Timeout)}; the agent's process tree was killed"),
-        StopReason.Cancelled => new AttemptOutcome(RunStatus.Cancelled, result, "cancelled; the agent's process tree was killed"),
-        _ => new AttemptOutcome(RunStatus.Failed, result, "the daemon stopped while the attempt was running"),
+        StopReason.Timeout => new AttemptOutcome(RunStatus.TimedOut, null, $"timed out after {Time.Durations.Humanize(task.Policies.Timeout)}; the agent's process tree was killed"),
+        StopReason.Cancelled => new AttemptOutcome(RunStatus.Cancelled, null, "cancelled; the agent's process tree was killed"),
+        _ => new AttemptOutcome(RunStatus.Failed, null, "the daemon stopped while the attempt was running"),
     };
 
     private static async Task Ignore(Task task)

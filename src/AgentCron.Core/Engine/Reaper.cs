@@ -36,7 +36,7 @@ public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, Time
 
         foreach (var run in recovered)
         {
-            if (run.Pid is { } pid && string.Equals(run.Host, Environment.MachineName, StringComparison.Ordinal) && ProcessGroup.KillIfLeader(pid))
+            if (run is { Pid: { } pid, PidIdentity: { } identity } && string.Equals(run.Host, Environment.MachineName, StringComparison.Ordinal) && ProcessGroup.KillIfSame(pid, identity))
             {
                 logger.LogWarning("Killed orphaned agent process group {Pid} of run {RunId} attempt {Attempt}", pid, run.Id, run.Attempt);
             }

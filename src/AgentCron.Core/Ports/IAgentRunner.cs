@@ -4,7 +4,8 @@ namespace AgentCron.Core.Ports;
 
 /// <summary>
 /// Runs one attempt of a task with one kind of agent. When <c>cancellationToken</c> fires (timeout, cancel, shutdown or a
-/// lost lease) the runner must kill the agent's whole process tree before it returns or throws.
+/// lost lease) the runner must kill the agent's whole process tree and then throw <see cref="OperationCanceledException"/>;
+/// it returns a result only when the agent ended by itself (a stop that arrives after that changes nothing).
 /// </summary>
 public interface IAgentRunner
 {

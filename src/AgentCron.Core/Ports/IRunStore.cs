@@ -34,17 +34,25 @@ public interface IRunStore
     /// </summary>
     Task<IReadOnlyList<ClaimedRun>> ClaimAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken);
 
-    /// <summary>The earliest <see cref="TaskRun.NotBefore"/> of any queued run, or null.</summary>
-    Task<DateTimeOffset?> NextQueuedAtAsync(CancellationToken cancellationToken);
-
-    /// <summary>Records the agent process of a running attempt (for orphan clean-up after a crash).</summary>
-    Task SetProcessAsync(string runId, int attempt, string owner, string host, int pid, CancellationToken cancellationToken);
+    /// <summary>
+    /// The earliest <see cref="TaskRun.NotBefore"/> of any queued run — of those strictly after <paramref name="after"/>
+    /// when it is given — or null.
+    /// </summary>
+    Task<DateTimeOffset?> NextQueuedAtAsync(DateTimeOffset? after, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Extends the lease of every run <paramref name="owner"/> still holds and returns them with their cancel flags.
-    /// A run missing from the answer has been lost (taken over or finished elsewhere) and must be abandoned without writing.
+    /// Records the agent process of a running attempt — host, pid and the process's identity (boot and start time, so a
+    /// recycled pid is never mistaken for it) — for orphan clean-up after a crash.
     /// </summary>
-    Task<IReadOnlyList<LeaseState>> RenewLeasesAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
+    Task SetProcessAsync(string runId, int attempt, string owner, string host, int pid, string? identity, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Extends the lease of those of <paramref name="runIds"/> that <paramref name="owner"/> still holds and returns them
+    /// with their cancel flags. A run missing from the answer has been lost (taken over or finished elsewhere) and must be
+    /// abandoned without writing. Runs the owner holds but does not name are not renewed: their leases run out and the
+    /// reaper recovers them.
+    /// </summary>
+    Task<IReadOnlyList<LeaseState>> RenewLeasesAsync(string owner, IReadOnlyCollection<string> runIds, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
 
     /// <summary>
     /// Writes a finished attempt — the run (finished or re-queued for a retry) and its task's runtime fields, as

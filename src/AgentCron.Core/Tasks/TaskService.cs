@@ -12,8 +12,6 @@ namespace AgentCron.Core.Tasks;
 /// </summary>
 public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, TaskDefaults defaults, Scheduler scheduler, TimeProvider time)
 {
-    private static readonly Random Random = new();
-
     public async Task<AgentTask> CreateAsync(TaskInput input, CancellationToken cancellationToken)
     {
         var now = Now();
@@ -132,8 +130,16 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
     public async Task<AgentTask> CancelAsync(string idOrSlug, CancellationToken cancellationToken)
     {
         var task = await GetAsync(idOrSlug, cancellationToken);
-        var active = await store.Runs.ActiveRunsAsync(task.Id, cancellationToken);
-        foreach (var run in active)
+
+        // A one-time task is ended first, so the planner cannot start its run after the runs below were listed.
+        if (task.Trigger is AtTrigger && task.Status is TaskState.Active or TaskState.Paused)
+        {
+            task = await ModifyAsync(task.Id, null, (t, _) => t.Status is TaskState.Active or TaskState.Paused
+                ? t with { Status = TaskState.Cancelled, StatusReason = "cancelled by user", NextFireAt = null }
+                : t, cancellationToken);
+        }
+
+        foreach (var run in await store.Runs.ActiveRunsAsync(task.Id, cancellationToken))
         {
             try
             {
@@ -143,13 +149,6 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
             {
                 // It finished in the meantime.
             }
-        }
-
-        // A one-time task whose scheduled run has not been created yet ends here; one whose run was just cancelled
-        // ends when that run does.
-        if (task.Trigger is AtTrigger && task.Status is TaskState.Active or TaskState.Paused && !active.Any(r => r.Trigger != RunTrigger.Manual))
-        {
-            return await ModifyAsync(task.Id, null, (t, _) => t with { Status = TaskState.Cancelled, StatusReason = "cancelled by user before it ran", NextFireAt = null }, cancellationToken);
         }
 
         return await GetAsync(task.Id, cancellationToken);
@@ -182,7 +181,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
             claimed =>
             {
                 cancelledQueued = true;
-                return CompletionPolicy.Decide(claimed, new AttemptOutcome(RunStatus.Cancelled, null, "cancelled before it started"), now, scheduler.Options, Random);
+                return CompletionPolicy.Decide(claimed, new AttemptOutcome(RunStatus.Cancelled, null, "cancelled before it started"), now, scheduler.Options, Random.Shared);
             },
             cancellationToken) ?? throw new NotFoundException($"run '{runId}' does not exist");
         if (run.Status == RunStatus.Running && !scheduler.Dispatcher.CancelLocal(runId))

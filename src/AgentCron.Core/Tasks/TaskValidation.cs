@@ -12,6 +12,9 @@ public static partial class TaskValidation
     public const int MaxNameLength = 200;
     public const int MaxInstructionsLength = 200_000;
 
+    /// <summary>The longest timeout: an agent running longer than a month is stuck (and timers reach only ~49 days).</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(30);
+
     public static string Name(string? name, string instructions)
     {
         var value = string.IsNullOrWhiteSpace(name) ? DefaultName(instructions) : name.Trim();
@@ -90,9 +93,9 @@ public static partial class TaskValidation
             throw new InvalidFieldException("policies.maxConsecutiveFailures", $"{policies.MaxConsecutiveFailures} is out of range; use 0 (never pause) to 10000");
         }
 
-        if (policies.Timeout < TimeSpan.FromSeconds(1))
+        if (policies.Timeout < TimeSpan.FromSeconds(1) || policies.Timeout > MaxTimeout)
         {
-            throw new InvalidFieldException("policies.timeout", "must be at least 1s");
+            throw new InvalidFieldException("policies.timeout", $"'{Durations.Format(policies.Timeout)}' is out of range; use 1s to {Durations.Format(MaxTimeout)}");
         }
 
         return policies;

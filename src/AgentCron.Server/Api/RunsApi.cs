@@ -44,8 +44,11 @@ public static class RunsApi
         return TypedResults.Ok(new LogView([.. entries.Select(LogEntryView.From)], entries.Count > 0 ? entries[^1].Seq : from, run.IsFinished));
     }
 
-    private static async Task StreamAsync(string id, HttpContext http, TaskService service, IAgentCronStore store, TimeProvider time, string? after, CancellationToken cancellationToken)
+    private static async Task StreamAsync(string id, HttpContext http, TaskService service, IAgentCronStore store, TimeProvider time, IHostApplicationLifetime lifetime, string? after, CancellationToken requestAborted)
     {
+        // A stream also ends when the daemon stops, so it never holds up a shutdown.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);
+        var cancellationToken = stop.Token;
         var run = await service.GetRunAsync(id, cancellationToken);
         var seq = Query.Number(after, "after", 0, long.MaxValue) ?? 0;
         var response = http.Response;
@@ -91,7 +94,7 @@ public static class RunsApi
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The client went away.
+            // The client went away, or the daemon is stopping.
         }
     }
 

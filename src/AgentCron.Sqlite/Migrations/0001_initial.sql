@@ -64,6 +64,7 @@ CREATE TABLE runs (
     error            TEXT,
     host             TEXT,
     pid              INTEGER,
+    pid_identity     TEXT,
     -- One run per occurrence, enforced by the database: the exactly-once guarantee across processes.
     UNIQUE (task_id, occurrence)
 );

@@ -242,6 +242,23 @@ public class CommandRunnerTests : IDisposable
         await Eventually.TrueAsync(() => Task.FromResult(!ProcessGroup.IsAlive(pid)), Promptly, $"process group {pid} to be gone (zombies reaped)");
     }
 
+    [Fact]
+    public async Task RunAsync_KillsTheProgram_WhenStoppedBeforeItLeadsItsOwnGroup()
+    {
+        // Regression: kill(-pid) right after start found no group yet (setsid had not run), so the program lived on.
+        for (var i = 0; i < 10; i++)
+        {
+            using var stop = new CancellationTokenSource();
+            await stop.CancelAsync();
+            var pid = 0;
+
+            var running = RunAsync("sleep 30", processStarted: p => pid = p, cancellationToken: stop.Token);
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.False(LiveProcesses.IsAlive(pid), $"run {i}: pid {pid} survived");
+        }
+    }
+
     public void Dispose()
     {
         _dir.Dispose();

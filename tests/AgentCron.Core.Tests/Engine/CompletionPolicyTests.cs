@@ -177,10 +177,46 @@ public class CompletionPolicyTests
     {
         var claimed = Running(Recurring(failures: 2), attempt: 1);
 
-        var (run, task) = CompletionPolicy.Requeue(claimed, Now, "the daemon stopped");
+        var (run, task) = CompletionPolicy.Requeue(claimed, Now, "the daemon stopped", Options, new Random(1));
 
         Assert.Equal((RunStatus.Queued, 2, Now, (string?)null, (int?)null, "the daemon stopped"), (run.Status, run.Attempt, run.NotBefore, run.LeaseOwner, run.Pid, run.Error));
         Assert.Equal(claimed.Task, task);
+    }
+
+    [Fact]
+    public void Requeue_CancelsInstead_WhenACancelWasRequested()
+    {
+        var claimed = Running(Recurring(), attempt: 1);
+        claimed = claimed with { Run = claimed.Run with { CancelRequested = true } };
+
+        var (run, _) = CompletionPolicy.Requeue(claimed, Now, "the daemon stopped", Options, new Random(1));
+
+        Assert.Equal((RunStatus.Cancelled, 1), (run.Status, run.Attempt));
+        Assert.Equal("cancelled; the daemon stopped", run.Error);
+    }
+
+    [Theory]
+    [InlineData(RunStatus.Failed)]
+    [InlineData(RunStatus.TimedOut)]
+    public void Decide_DoesNotRetry_WhenACancelWasRequestedBeforeTheAttemptFailed(RunStatus status)
+    {
+        var claimed = Running(Recurring(retries: 3), attempt: 1);
+        claimed = claimed with { Run = claimed.Run with { CancelRequested = true } };
+
+        var (run, _) = Decide(claimed, status, error: "exited with code 1");
+
+        Assert.Equal(RunStatus.Cancelled, run.Status);
+        Assert.Equal("cancelled; exited with code 1", run.Error);
+    }
+
+    [Fact]
+    public void Decide_EndsAOneTimeTask_WhenItWasPausedWhileItsRunWasGoing()
+    {
+        var paused = OneTime() with { Status = TaskState.Paused, StatusReason = "paused by user" };
+
+        var (_, task) = Decide(Running(paused), RunStatus.Succeeded, output: "done");
+
+        Assert.Equal(TaskState.Succeeded, task.Status);
     }
 
     [Theory]

@@ -282,7 +282,7 @@ public class SchedulerTests
 
         // Seen from another node whose clock says the lease is long gone, the run is recovered as attempt 2.
         Assert.Single(await engine.Store.Runs.RecoverExpiredAsync(
-            engine.Now.AddHours(1), 10, c => CompletionPolicy.Requeue(c, engine.Now, "taken over"), CancellationToken.None));
+            engine.Now.AddHours(1), 10, c => CompletionPolicy.Requeue(c, engine.Now, "taken over", engine.Options, new Random(1)), CancellationToken.None));
         engine.Scheduler.Dispatcher.HeartbeatNow();
         await engine.WaitIdleAsync();
 

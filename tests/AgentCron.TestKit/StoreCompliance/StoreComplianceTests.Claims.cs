@@ -219,7 +219,7 @@ public abstract partial class StoreComplianceTests
         await Store.Runs.CompleteAsync(done.Id, 1, "node-a", c => Finish(c, RunStatus.Succeeded, T0.AddSeconds(1)), [], None);
         await Store.Runs.CancelAsync(cancelled.Id, T0.AddSeconds(2), c => Finish(c, RunStatus.Cancelled, T0.AddSeconds(2)), None);
 
-        var leases = await Store.Runs.RenewLeasesAsync("node-a", T0.AddSeconds(60), None);
+        var leases = await Store.Runs.RenewLeasesAsync("node-a", [mine.Id, cancelled.Id, theirs.Id, done.Id], T0.AddSeconds(60), None);
 
         Assert.Equal(
             [new LeaseState(mine.Id, false), new LeaseState(cancelled.Id, true)],
@@ -227,7 +227,12 @@ public abstract partial class StoreComplianceTests
         Assert.Equal(T0.AddSeconds(60), (await FindRunAsync(mine.Id)).LeaseExpiresAt);
         Assert.Equal(T0.AddSeconds(60), (await FindRunAsync(cancelled.Id)).LeaseExpiresAt);
         Assert.Equal(T0.AddSeconds(30), (await FindRunAsync(theirs.Id)).LeaseExpiresAt);
-        Assert.Empty(await Store.Runs.RenewLeasesAsync("node-c", T0.AddSeconds(60), None));
+        Assert.Empty(await Store.Runs.RenewLeasesAsync("node-c", [mine.Id, theirs.Id], T0.AddSeconds(60), None));
+
+        // A run the owner holds but does not name (its result could not be written) is left to expire.
+        await Store.Runs.RenewLeasesAsync("node-a", [mine.Id], T0.AddSeconds(90), None);
+        Assert.Equal(T0.AddSeconds(60), (await FindRunAsync(cancelled.Id)).LeaseExpiresAt);
+        Assert.Empty(await Store.Runs.RenewLeasesAsync("node-a", [], T0.AddSeconds(90), None));
     }
 
     [Fact]
@@ -237,27 +242,28 @@ public abstract partial class StoreComplianceTests
         var run = await InsertRunAsync(task);
         await ClaimOneAsync("node-a", T0);
 
-        await Store.Runs.SetProcessAsync(run.Id, 1, "node-b", "other-host", 111, None);
-        await Store.Runs.SetProcessAsync(run.Id, 2, "node-a", "host-a", 222, None);
+        await Store.Runs.SetProcessAsync(run.Id, 1, "node-b", "other-host", 111, "boot/1", None);
+        await Store.Runs.SetProcessAsync(run.Id, 2, "node-a", "host-a", 222, "boot/2", None);
         Assert.Null((await FindRunAsync(run.Id)).Pid);
 
-        await Store.Runs.SetProcessAsync(run.Id, 1, "node-a", "host-a", 4242, None);
+        await Store.Runs.SetProcessAsync(run.Id, 1, "node-a", "host-a", 4242, "boot/4242", None);
         var stored = await FindRunAsync(run.Id);
-        Assert.Equal("host-a", stored.Host);
-        Assert.Equal(4242, stored.Pid);
+        Assert.Equal(("host-a", 4242, "boot/4242"), (stored.Host, stored.Pid, stored.PidIdentity));
     }
 
     [Fact]
-    public async Task NextQueuedAtAsync_ReturnsEarliestNotBeforeOfQueuedRuns()
+    public async Task NextQueuedAtAsync_ReturnsEarliestNotBeforeOfQueuedRuns_OptionallyAfterAnInstant()
     {
-        Assert.Null(await Store.Runs.NextQueuedAtAsync(None));
+        Assert.Null(await Store.Runs.NextQueuedAtAsync(null, None));
         var task = await CreateTaskAsync();
         await InsertRunAsync(task, T0.AddMinutes(-5), exclusive: false);
         await ClaimOneAsync("node-a", T0);
         await InsertRunAsync(task, T0.AddMinutes(7), exclusive: false);
         await InsertRunAsync(task, T0.AddMinutes(3), exclusive: false);
 
-        Assert.Equal(T0.AddMinutes(3), await Store.Runs.NextQueuedAtAsync(None));
+        Assert.Equal(T0.AddMinutes(3), await Store.Runs.NextQueuedAtAsync(null, None));
+        Assert.Equal(T0.AddMinutes(7), await Store.Runs.NextQueuedAtAsync(T0.AddMinutes(3), None));
+        Assert.Null(await Store.Runs.NextQueuedAtAsync(T0.AddMinutes(7), None));
     }
 
     [Fact]

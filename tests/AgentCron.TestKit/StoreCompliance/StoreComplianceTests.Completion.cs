@@ -41,7 +41,7 @@ public abstract partial class StoreComplianceTests
         var task = await CreateTaskAsync();
         var run = await InsertRunAsync(task);
         var claimed = await ClaimOneAsync("node-a", T0);
-        await Store.Runs.SetProcessAsync(run.Id, 1, "node-a", "host-a", 77, None);
+        await Store.Runs.SetProcessAsync(run.Id, 1, "node-a", "host-a", 77, "boot/77", None);
         var edited = (await FindTaskAsync(task.Id)) with { Name = "renamed while running" };
         await Store.Tasks.UpdateAsync(edited, edited.Version, None);
         ClaimedRun? seen = null;
@@ -49,7 +49,7 @@ public abstract partial class StoreComplianceTests
         await Store.Runs.CompleteAsync(run.Id, 1, "node-a", c => { seen = c; return Finish(c, RunStatus.Succeeded, T0); }, [], None);
 
         Assert.NotNull(seen);
-        Assert.Equal(claimed.Run with { Host = "host-a", Pid = 77 }, seen.Run);
+        Assert.Equal(claimed.Run with { Host = "host-a", Pid = 77, PidIdentity = "boot/77" }, seen.Run);
         Assert.Equal("renamed while running", seen.Task.Name);
     }
 
@@ -229,7 +229,7 @@ public abstract partial class StoreComplianceTests
         var task = await CreateTaskAsync();
         var run = await InsertRunAsync(task);
         await ClaimOneAsync("node-a", T0);
-        await Store.Runs.RenewLeasesAsync("node-a", T0.AddSeconds(60), None);
+        await Store.Runs.RenewLeasesAsync("node-a", [run.Id], T0.AddSeconds(60), None);
 
         Assert.Empty(await Store.Runs.RecoverExpiredAsync(T0.AddSeconds(31), 10, c => Retry(c, T0, "x"), None));
         Assert.Equal(RunStatus.Running, (await FindRunAsync(run.Id)).Status);
@@ -263,7 +263,7 @@ public abstract partial class StoreComplianceTests
         Assert.NotNull(flagged);
         Assert.Equal((RunStatus.Running, true), (flagged.Status, flagged.CancelRequested));
         Assert.Equal(flagged, await FindRunAsync(run.Id));
-        Assert.Equal([new LeaseState(run.Id, true)], await Store.Runs.RenewLeasesAsync("node-a", T0.AddSeconds(40), None));
+        Assert.Equal([new LeaseState(run.Id, true)], await Store.Runs.RenewLeasesAsync("node-a", [run.Id], T0.AddSeconds(40), None));
         Assert.True(await Store.Runs.CompleteAsync(run.Id, 1, "node-a", c => Finish(c, RunStatus.Cancelled, T0.AddSeconds(6)), [], None));
     }
 

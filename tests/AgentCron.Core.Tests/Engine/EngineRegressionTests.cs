@@ -1,0 +1,175 @@
+using AgentCron.Core.Engine;
+using AgentCron.Core.Model;
+using AgentCron.Core.Ports;
+using AgentCron.Core.Triggers;
+using AgentCron.TestKit;
+using Microsoft.Data.Sqlite;
+
+namespace AgentCron.Core.Tests.Engine;
+
+/// <summary>Each test is named after what broke, found in review, and pins the fix.</summary>
+public class EngineRegressionTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task CancelRequestedDuringAFailingAttempt_EndsCancelled_InsteadOfRetrying()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var task = await engine.CreateTaskAsync(null, new TaskPolicies { Retries = 2 });
+        var run = await engine.RunNowAsync(task);
+        Assert.Equal(1, await engine.DispatchAsync());
+        var attempt = await engine.Runner.NextStartedAsync();
+
+        // Another daemon's API sets the flag; before this daemon's heartbeat sees it, the agent fails by itself.
+        await engine.Store.Runs.CancelAsync(run.Id, engine.Now, c => throw new InvalidOperationException("not queued"), CancellationToken.None);
+        attempt.Result.TrySetResult(new RunnerResult(false, 1, null, "boom"));
+        await engine.WaitIdleAsync();
+
+        var after = await engine.RunAsync(run.Id);
+        Assert.Equal((RunStatus.Cancelled, 1), (after.Status, after.Attempt));
+        engine.Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(0, await engine.DispatchAsync());
+    }
+
+    [Fact]
+    public async Task RunWhoseResultCannotBeWritten_IsRecoveredWhenItsLeaseRunsOut_NotRenewedForever()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var task = await engine.CreateTaskAsync(null, new TaskPolicies { Overlap = OverlapPolicy.Allow, Retries = 2 });
+        var other = await engine.CreateTaskAsync(null, new TaskPolicies { Overlap = OverlapPolicy.Allow });
+        var victim = await engine.RunNowAsync(task);
+        await engine.RunNowAsync(other);
+        Assert.Equal(2, await engine.DispatchAsync());
+        var first = await engine.Runner.NextStartedAsync();
+        var second = await engine.Runner.NextStartedAsync();
+        Execute(engine, "CREATE TRIGGER refuse_success BEFORE UPDATE OF status ON runs WHEN NEW.status = 'succeeded' BEGIN SELECT RAISE(ABORT, 'disk error'); END;");
+
+        // The other run keeps going, so the heartbeat keeps working while the victim's result write fails every time.
+        (first.Request.Run.Id == victim.Id ? first : second).Succeed();
+        engine.StartHeartbeat();
+        var recovered = await Eventually.GetAsync(async () =>
+        {
+            engine.Time.Advance(TimeSpan.FromSeconds(5));
+            await engine.RecoverAsync();
+            var run = await engine.RunAsync(victim.Id);
+            return run.Status == RunStatus.Running ? null : run;
+        }, Patience, "the victim to be recovered");
+
+        Assert.Equal((RunStatus.Queued, 2), (recovered.Status, recovered.Attempt));
+        Assert.Contains("lease expired", recovered.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dispatcher_WakesForTheNextRunDue_WhileAnotherDueRunIsBlocked()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var blocked = await engine.CreateTaskAsync(null, new TaskPolicies { Overlap = OverlapPolicy.Queue });
+        var other = await engine.CreateTaskAsync(null, new TaskPolicies { Overlap = OverlapPolicy.Allow });
+        await engine.RunNowAsync(blocked);
+        Assert.Equal(1, await engine.DispatchAsync());
+        await engine.Runner.NextStartedAsync();
+        await engine.RunNowAsync(blocked); // due, but waits for the first run of its task
+        var id = Ids.New("r", engine.Time);
+        await engine.Store.Runs.InsertAsync(
+            new TaskRun { Id = id, TaskId = other.Id, Occurrence = "manual:" + id, Trigger = RunTrigger.Manual, ScheduledFor = engine.Now, NotBefore = engine.Now.AddSeconds(5), Exclusive = false, CreatedAt = engine.Now },
+            CancellationToken.None);
+
+        using var stop = new CancellationTokenSource();
+        var loop = Task.Run(() => engine.Scheduler.Dispatcher.RunAsync(stop.Token));
+        try
+        {
+            await Eventually.TrueAsync(async () =>
+            {
+                engine.Time.Advance(TimeSpan.FromMilliseconds(500));
+                return (await engine.RunAsync(id)).Status == RunStatus.Running;
+            }, Patience, "the run due in 5 s to start (not after the 30 s idle sleep)");
+            Assert.True(engine.Now < EngineHarness.Start + engine.Options.MaxIdle);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            engine.Runner.CancelAll();
+            await loop;
+        }
+    }
+
+    [Fact]
+    public async Task ClaimInFlightWhenStopping_IsHandedBack_InsteadOfStartingAfterTheDrain()
+    {
+        await using var engine = await EngineHarness.StartAsync(new SchedulerOptions { NodeId = "node-test", ShutdownGrace = TimeSpan.Zero });
+        var task = await engine.CreateTaskAsync(null);
+        var run = await engine.RunNowAsync(task);
+        using var blocker = Open(engine);
+        Execute(blocker, "BEGIN IMMEDIATE");
+        engine.Scheduler.Start();
+        await Task.Delay(500); // the dispatcher's claim waits behind the other writer
+        var stopping = engine.Scheduler.StopAsync(CancellationToken.None);
+        await Task.Delay(200);
+        Execute(blocker, "COMMIT");
+        await stopping;
+
+        Assert.Empty(engine.Scheduler.Dispatcher.Running);
+        Assert.Equal(RunStatus.Queued, (await engine.RunAsync(run.Id)).Status);
+    }
+
+    [Fact]
+    public async Task SucceededAttempt_StaysSucceeded_WhenTheDrainEndsWhileItsResultIsBeingWritten()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var task = await engine.CreateTaskAsync(null);
+        var run = await engine.RunNowAsync(task);
+        Assert.Equal(1, await engine.DispatchAsync());
+        var attempt = await engine.Runner.NextStartedAsync();
+        using var blocker = Open(engine);
+        Execute(blocker, "BEGIN IMMEDIATE");
+        attempt.Succeed("posted to slack"); // the agent is done; its result waits for the write lock
+        await Task.Delay(200);
+        var draining = engine.Scheduler.Dispatcher.DrainAsync(TimeSpan.Zero, CancellationToken.None);
+        await Task.Delay(100);
+        Execute(blocker, "COMMIT");
+        await draining;
+
+        var after = await engine.RunAsync(run.Id);
+        Assert.Equal((RunStatus.Succeeded, 1, "posted to slack"), (after.Status, after.Attempt, after.Output));
+    }
+
+    [Fact]
+    public async Task OneTimeTaskPausedDuringItsRun_EndsWithItsRun_InsteadOfStayingActiveForever()
+    {
+        await using var engine = await EngineHarness.StartAsync();
+        var at = engine.Now.AddMinutes(1);
+        var task = await engine.CreateTaskAsync(new AtTrigger(at));
+        engine.Time.SetUtcNow(at);
+        Assert.Equal(1, await engine.PlanAsync());
+        Assert.Equal(1, await engine.DispatchAsync());
+        var attempt = await engine.Runner.NextStartedAsync();
+        var current = await engine.TaskAsync(task.Id);
+        await engine.Store.Tasks.UpdateAsync(current with { Status = TaskState.Paused, NextFireAt = null }, current.Version, CancellationToken.None);
+
+        attempt.Succeed();
+        await engine.WaitIdleAsync();
+
+        Assert.Equal(TaskState.Succeeded, (await engine.TaskAsync(task.Id)).Status);
+    }
+
+    private static SqliteConnection Open(EngineHarness engine)
+    {
+        var connection = new SqliteConnection($"Data Source={engine.Store.Path}");
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(EngineHarness engine, string sql)
+    {
+        using var connection = Open(engine);
+        Execute(connection, sql);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
