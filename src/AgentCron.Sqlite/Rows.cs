@@ -179,8 +179,7 @@ internal static class Rows
 
     public static List<T> Query<T>(SqliteConnection connection, string sql, Action<SqliteCommand>? bind, Func<SqliteDataReader, T> read)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        var command = Command(connection, sql);
         bind?.Invoke(command);
         using var reader = command.ExecuteReader();
         var rows = new List<T>();
@@ -194,20 +193,39 @@ internal static class Rows
 
     public static int Execute(SqliteConnection connection, string sql, Action<SqliteCommand> bind)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        var command = Command(connection, sql);
         bind(command);
         return command.ExecuteNonQuery();
     }
 
     public static object? Scalar(SqliteConnection connection, string sql, Action<SqliteCommand>? bind = null)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        var command = Command(connection, sql);
         bind?.Invoke(command);
         var value = command.ExecuteScalar();
         return value is DBNull ? null : value;
     }
+
+    /// <summary>
+    /// The connection's command for <paramref name="sql"/>, created once and kept with the connection, so SQLite compiles
+    /// each statement once per connection instead of on every call (the writer connection lives as long as the daemon).
+    /// Its parameters are cleared for the caller. A connection is only ever used by one thread at a time.
+    /// </summary>
+    public static SqliteCommand Command(SqliteConnection connection, string sql)
+    {
+        var commands = Prepared.GetValue(connection, _ => new Dictionary<string, SqliteCommand>(StringComparer.Ordinal));
+        if (!commands.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            commands[sql] = command;
+        }
+
+        command.Parameters.Clear();
+        return command;
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Prepared = new();
 
     private static string? String(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 

@@ -87,11 +87,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         try
         {
             var connection = _writeConnection ??= OpenWriter();
-            using (var begin = connection.CreateCommand())
-            {
-                begin.CommandText = "BEGIN IMMEDIATE";
-                begin.ExecuteNonQuery();
-            }
+            Execute(connection, "BEGIN IMMEDIATE");
 
             try
             {
@@ -145,12 +141,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         return connection;
     }
 
-    internal static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    internal static void Execute(SqliteConnection connection, string sql) => Rows.Command(connection, sql).ExecuteNonQuery();
 
     private interface IWrite
     {

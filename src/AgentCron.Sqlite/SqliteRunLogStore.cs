@@ -35,8 +35,7 @@ internal sealed class SqliteRunLogStore(SqliteDatabase db) : IRunLogStore
         }
 
         var seq = (long)(Rows.Scalar(connection, "SELECT COALESCE(MAX(seq), 0) FROM run_logs WHERE run_id = $run", c => c.Parameters.Add("$run", runId)) ?? 0L);
-        using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT INTO run_logs (run_id, seq, at, attempt, type, data) VALUES ($run, $seq, $at, $attempt, $type, $data)";
+        var insert = Rows.Command(connection, "INSERT INTO run_logs (run_id, seq, at, attempt, type, data) VALUES ($run, $seq, $at, $attempt, $type, $data)");
         var run = insert.Parameters.Add("$run", SqliteType.Text);
         var seqParameter = insert.Parameters.Add("$seq", SqliteType.Integer);
         var at = insert.Parameters.Add("$at", SqliteType.Integer);
