@@ -17,7 +17,7 @@ internal static class Rows
     public const string RunColumns = """
         id, task_id, occurrence, trigger, scheduled_for, not_before, attempt, status, exclusive, lease_owner,
         lease_expires_at, cancel_requested, created_at, started_at, finished_at, agent, model, session_id, exit_code,
-        output, summary, error, host, pid, pid_identity
+        output, summary, error, host, pid, pid_identity, input_tokens, output_tokens, cost_usd
         """;
 
     public static long Micros(DateTimeOffset instant) => (instant.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
@@ -137,6 +137,9 @@ internal static class Rows
         Host = String(r, 22),
         Pid = r.IsDBNull(23) ? null : r.GetInt32(23),
         PidIdentity = String(r, 24),
+        InputTokens = r.IsDBNull(25) ? null : r.GetInt64(25),
+        OutputTokens = r.IsDBNull(26) ? null : r.GetInt64(26),
+        CostUsd = r.IsDBNull(27) ? null : r.GetDecimal(27),
     };
 
     /// <summary>Binds every run column as <c>$column</c>.</summary>
@@ -175,6 +178,9 @@ internal static class Rows
         p.Add("$host", run.Host);
         p.Add("$pid", run.Pid);
         p.Add("$pid_identity", run.PidIdentity);
+        p.Add("$input_tokens", run.InputTokens);
+        p.Add("$output_tokens", run.OutputTokens);
+        p.Add("$cost_usd", run.CostUsd);
     }
 
     public static List<T> Query<T>(SqliteConnection connection, string sql, Action<SqliteCommand>? bind, Func<SqliteDataReader, T> read)

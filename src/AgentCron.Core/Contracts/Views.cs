@@ -93,7 +93,10 @@ public sealed record RunView(
     int? ExitCode,
     string? Output,
     string? Summary,
-    string? Error)
+    string? Error,
+    long? InputTokens,
+    long? OutputTokens,
+    decimal? CostUsd)
 {
     public static RunView From(TaskRun r) => new(
         r.Id,
@@ -117,7 +120,10 @@ public sealed record RunView(
         r.ExitCode,
         r.Output,
         r.Summary,
-        r.Error);
+        r.Error,
+        r.InputTokens,
+        r.OutputTokens,
+        r.CostUsd);
 }
 
 public sealed record LogEntryView(long Seq, DateTimeOffset At, int Attempt, string Type, JsonElement Data)

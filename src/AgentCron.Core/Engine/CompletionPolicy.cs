@@ -60,6 +60,9 @@ public static class CompletionPolicy
             SessionId = result?.SessionId ?? run.SessionId,
             Agent = run.Agent ?? task.Agent.Provider,
             Model = result?.Model ?? run.Model,
+            InputTokens = result?.Usage?.InputTokens,
+            OutputTokens = result?.Usage?.OutputTokens,
+            CostUsd = result?.Usage?.CostUsd,
         };
         return new Completion(finished, UpdateTask(task, finished));
     }

@@ -37,6 +37,11 @@ public sealed record TaskRun
     public string? SessionId { get; init; }
     public int? ExitCode { get; init; }
     public string? Output { get; init; }
+
+    /// <summary>Tokens and cost of the attempt that finished the run, where the agent reports them.</summary>
+    public long? InputTokens { get; init; }
+    public long? OutputTokens { get; init; }
+    public decimal? CostUsd { get; init; }
     public string? Summary { get; init; }
     public string? Error { get; init; }
 

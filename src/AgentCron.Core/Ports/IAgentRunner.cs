@@ -34,14 +34,25 @@ public sealed record RunRequest(
     IReadOnlyDictionary<string, string> Environment,
     Action<int> ProcessStarted);
 
-/// <summary>What an attempt produced. <see cref="Succeeded"/> decides between <c>succeeded</c> and <c>failed</c>.</summary>
+/// <summary>What an attempt produced.</summary>
+/// <param name="Succeeded">Decides between <c>succeeded</c> and <c>failed</c>.</param>
+/// <param name="ExitCode">The agent process's exit code, if there was a process.</param>
+/// <param name="Output">The agent's final answer (for the command agent: stdout).</param>
+/// <param name="Error">Why it failed, in the agent's own words where possible.</param>
+/// <param name="SessionId">The agent's native session id, to resume the conversation later.</param>
+/// <param name="Model">The model the agent actually used.</param>
+/// <param name="Usage">Tokens and cost, where the agent reports them.</param>
 public sealed record RunnerResult(
     bool Succeeded,
     int? ExitCode,
     string? Output,
     string? Error,
     string? SessionId = null,
-    string? Model = null);
+    string? Model = null,
+    RunUsage? Usage = null);
+
+/// <summary>Token usage and cost of one attempt as the agent reported them; null members were not reported.</summary>
+public sealed record RunUsage(long? InputTokens, long? OutputTokens, decimal? CostUsd);
 
 /// <summary>Appends entries to the current attempt's log. Never blocks on I/O; entries are flushed in order.</summary>
 public interface IRunLogWriter

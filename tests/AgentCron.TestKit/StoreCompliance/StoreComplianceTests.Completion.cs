@@ -91,6 +91,20 @@ public abstract partial class StoreComplianceTests
     }
 
     [Fact]
+    public async Task CompleteAsync_KeepsTokenUsageAndCost_WhenTheAgentReportsThem()
+    {
+        var task = await CreateTaskAsync();
+        var run = await InsertRunAsync(task);
+        await ClaimOneAsync("node-a", T0);
+
+        await Store.Runs.CompleteAsync(
+            run.Id, 1, "node-a", c => Finish(c, RunStatus.Succeeded, T0) is var done ? done with { Run = done.Run with { InputTokens = 1234, OutputTokens = 56, CostUsd = 0.0123m } } : done, [], None);
+
+        var stored = await FindRunAsync(run.Id);
+        Assert.Equal((1234L, 56L, 0.0123m), (stored.InputTokens, stored.OutputTokens, stored.CostUsd));
+    }
+
+    [Fact]
     public async Task CompleteAsync_RejectsTheOldAttempt_WhenTheRunWasRecoveredAndTakenOver()
     {
         var other = await OpenMigratedAsync();
