@@ -17,11 +17,17 @@ install_prerequisites() {
     local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
-  # Independent cron implementation for the cross-check test (pinned; installed from the npm registry).
-  if [ ! -f .tools/npm/node_modules/croner/package.json ]; then
-    log "installing npm test tools into .tools/npm"
+  # Pinned npm tools: croner (an independent cron implementation for the cross-check test) and the real agent CLIs
+  # the runner tests drive against a local fake model server.
+  local packages=(croner@11.0.0 @anthropic-ai/claude-code@2.1.330) missing_npm=()
+  for package in "${packages[@]}"; do
+    local name="${package%@*}" version="${package##*@}"
+    grep -q "\"version\": *\"$version\"" ".tools/npm/node_modules/$name/package.json" 2>/dev/null || missing_npm+=("$package")
+  done
+  if [ ${#missing_npm[@]} -gt 0 ]; then
+    log "installing npm test tools into .tools/npm: ${missing_npm[*]}"
     mkdir -p .tools/npm
-    npm install --prefix .tools/npm --no-audit --no-fund --silent croner@11.0.0 >&2 || return 1
+    npm install --prefix .tools/npm --no-audit --no-fund --silent "${missing_npm[@]}" >&2 || return 1
   fi
 }
 
@@ -39,7 +45,7 @@ fi
 
 log "testing"
 results="$(mktemp)"
-dotnet test AgentCron.slnx -c Release --no-build --nologo -v quiet 2>&1 | tee "$results"
+dotnet test AgentCron.slnx -c Release --no-build --nologo -v quiet --logger "console;verbosity=minimal" 2>&1 | tee "$results"
 status=${PIPESTATUS[0]}
 
 passed=0; failed=0; skipped=0; projects=0

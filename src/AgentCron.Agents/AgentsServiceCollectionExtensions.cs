@@ -1,3 +1,4 @@
+using AgentCron.Agents.Claude;
 using AgentCron.Agents.Command;
 using AgentCron.Core.Ports;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,4 +10,8 @@ public static class AgentsServiceCollectionExtensions
     /// <summary>Registers the <c>command</c> runner: any program, run as an argv with the prompt on stdin.</summary>
     public static IServiceCollection AddCommandRunner(this IServiceCollection services) =>
         services.AddSingleton<IAgentRunner, CommandRunner>();
+
+    /// <summary>Registers the <c>claudecode</c> runner (alias <c>claude</c>): Claude Code in print mode with stream-json output.</summary>
+    public static IServiceCollection AddClaudeRunner(this IServiceCollection services, ClaudeOptions options) =>
+        services.AddSingleton<IAgentRunner>(new ClaudeRunner(options));
 }

@@ -76,6 +76,7 @@ public sealed class AgentCronApp : IAsyncDisposable
         services.AddSingleton(new TaskDefaults(zone, new TaskPolicies()));
         services.AddSingleton(StoreFactory.Open(options.Db, home, time));
         services.AddCommandRunner();
+        services.AddClaudeRunner(Settings.Bind<Agents.Claude.ClaudeOptions>(config, "Agents:Claude", yaml));
         services.AddSingleton(sp => new RunnerRegistry(sp.GetServices<IAgentRunner>(), config["Defaults:Agent"] ?? "command"));
         services.AddSingleton(sp => new RunEnvironment(ListeningAddress(sp).ToString().TrimEnd('/'), home));
         services.AddSingleton<Scheduler>();

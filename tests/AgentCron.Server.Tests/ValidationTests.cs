@@ -54,7 +54,7 @@ public class ValidationTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
         var problem = await ApiClient.AssertInvalidAsync(response, "agent.provider");
         var detail = problem.GetProperty("detail").GetString();
         Assert.Contains("nope", detail, StringComparison.Ordinal);
-        Assert.Contains("valid providers: command", detail, StringComparison.Ordinal);
+        Assert.Contains("valid providers: claudecode, command", detail, StringComparison.Ordinal);
     }
 
     [Fact]

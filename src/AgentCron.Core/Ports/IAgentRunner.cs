@@ -27,12 +27,14 @@ public interface IAgentRunner
 /// <param name="WorkingDirectory">Where the agent process starts.</param>
 /// <param name="Environment">Variables to add to the agent's environment (<c>AGENTCRON_*</c>).</param>
 /// <param name="ProcessStarted">Called with the agent's process id as soon as it starts.</param>
+/// <param name="ResumeSessionId">The agent's native session to continue (<c>claude --resume</c>, …); null starts a new one.</param>
 public sealed record RunRequest(
     TaskRun Run,
     AgentTask Task,
     string WorkingDirectory,
     IReadOnlyDictionary<string, string> Environment,
-    Action<int> ProcessStarted);
+    Action<int> ProcessStarted,
+    string? ResumeSessionId = null);
 
 /// <summary>What an attempt produced.</summary>
 /// <param name="Succeeded">Decides between <c>succeeded</c> and <c>failed</c>.</param>

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using AgentCron.Core.Time;
 using AgentCron.Core.Triggers;
+using AgentCron.TestKit;
 using Xunit.Abstractions;
 
 namespace AgentCron.Core.Tests.Triggers;
@@ -167,10 +168,8 @@ public class CronTriggerCronerCrossCheckTests(ITestOutputHelper output)
 
     private static List<CronerResult> RunCroner(List<Case> cases)
     {
-        var root = RepoRoot();
-        var croner = Path.Combine(root, ".tools", "npm", "node_modules", "croner", "dist", "croner.js");
-        Assert.True(File.Exists(croner),
-            $"croner is not installed at {croner}; run ./test.sh (it installs croner@11.0.0 into .tools/npm) before this test.");
+        var root = TestTools.RepoRoot();
+        var croner = TestTools.Npm(Path.Combine("croner", "dist", "croner.js"));
         // Prefer the copy in the output folder; fall back to the source tree (the script lives next to this file).
         var script = Path.Combine(AppContext.BaseDirectory, "Triggers", "croner-check.mjs");
         if (!File.Exists(script))
@@ -222,16 +221,6 @@ public class CronTriggerCronerCrossCheckTests(ITestOutputHelper output)
         Assert.NotNull(results);
         Assert.Equal(cases.Count, results.Count);
         return results;
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AgentCron.slnx")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException($"no AgentCron.slnx above {AppContext.BaseDirectory}");
     }
 
     private static DateTimeOffset Utc(string iso) => DateTimeOffset.Parse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);

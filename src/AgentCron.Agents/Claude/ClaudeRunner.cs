@@ -1,0 +1,81 @@
+using AgentCron.Agents.Command;
+using AgentCron.Agents.Processes;
+using AgentCron.Core;
+using AgentCron.Core.Model;
+using AgentCron.Core.Ports;
+
+namespace AgentCron.Agents.Claude;
+
+/// <summary>
+/// Runs Claude Code non-interactively: <c>claude -p --output-format stream-json --verbose [--model M] [--resume ID]</c>
+/// with the prompt on stdin, parsing its JSON lines live into the run log (<see cref="ClaudeStream"/>). The final text,
+/// session id, model, tokens and cost come from its <c>result</c> record. Tools that need permission are refused in
+/// this mode unless the task allows them (Claude Code's own default posture).
+/// </summary>
+public sealed class ClaudeRunner(ClaudeOptions options) : IAgentRunner
+{
+    public string Provider => "claudecode";
+
+    public IReadOnlyList<string> Aliases { get; } = ["claude"];
+
+    public void Validate(AgentSelection agent)
+    {
+        if (agent.Command is not null)
+        {
+            throw new InvalidFieldException("agent.command", "is only for the command agent; the claudecode agent runs the task's instructions (and agent.model, if given)");
+        }
+    }
+
+    public async Task<RunnerResult> RunAsync(RunRequest request, IRunLogWriter log, CancellationToken cancellationToken)
+    {
+        if (Executables.Find(options.Executable, request.WorkingDirectory) is not { } claude)
+        {
+            return new RunnerResult(false, null, null,
+                $"Claude Code is not installed here: '{options.Executable}' is not an executable file or on PATH. Install it with 'npm install -g @anthropic-ai/claude-code', or set Agents:Claude:Executable to its path");
+        }
+
+        List<string> args = ["-p", "--output-format", "stream-json", "--verbose"];
+        if (request.Task.Agent.Model is { } model)
+        {
+            args.AddRange(["--model", model]);
+        }
+
+        if (request.ResumeSessionId is { } session)
+        {
+            args.AddRange(["--resume", session]);
+        }
+
+        // Headless runs need no update checks or telemetry; the user's own setting wins.
+        var environment = new Dictionary<string, string>(request.Environment) { ["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1" };
+        if (Environment.GetEnvironmentVariable("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC") is { } own)
+        {
+            environment["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = own;
+        }
+
+        var stream = new ClaudeStream(log);
+        var exit = await AgentProcess.RunAsync(
+            claude,
+            args,
+            request with { Environment = environment },
+            request.Task.Instructions,
+            log,
+            stream.Handle,
+            line => log.Write("stderr", new { text = line }),
+            cancellationToken);
+
+        if (stream.Result is not { } result)
+        {
+            return new RunnerResult(false, exit.ExitCode, null, $"Claude Code ended without a result; {AgentProcess.Describe(exit)}", stream.SessionId, stream.Model);
+        }
+
+        var succeeded = !result.IsError && exit.ExitCode == 0;
+        return new RunnerResult(
+            succeeded,
+            exit.ExitCode,
+            result.Text,
+            succeeded ? null : $"Claude Code failed ({result.Subtype}): {result.Text ?? AgentProcess.Describe(exit)}",
+            stream.SessionId,
+            stream.Model,
+            result.Usage);
+    }
+}
