@@ -11,7 +11,7 @@ internal static class Rows
         id, slug, name, instructions, status, status_reason, trigger_kind, trigger_expr, trigger_tz, trigger_anchor,
         agent_provider, agent_model, agent_command, agent_cwd, thread, timeout_ms, retries, overlap, misfire, catch_up_ms,
         jitter_ms, max_failures, next_fire_at, last_run_id, last_run_at, last_run_status, last_summary, last_error,
-        consecutive_failures, created_at, updated_at, version
+        consecutive_failures, created_at, updated_at, version, agent_permissions
         """;
 
     public const string RunColumns = """
@@ -41,7 +41,14 @@ internal static class Rows
             Status = EnumText.Parse<TaskState>(r.GetString(4), "status"),
             StatusReason = String(r, 5),
             Trigger = kind is { } k ? Trigger.Create(k, r.GetString(7), String(r, 8), Time(r, 9)) : null,
-            Agent = new AgentSelection { Provider = r.GetString(10), Model = String(r, 11), Command = String(r, 12), Cwd = String(r, 13) },
+            Agent = new AgentSelection
+            {
+                Provider = r.GetString(10),
+                Model = String(r, 11),
+                Command = String(r, 12),
+                Cwd = String(r, 13),
+                Permissions = String(r, 32) is { } permissions ? EnumText.Parse<AgentPermissions>(permissions, "agent_permissions") : null,
+            },
             Thread = String(r, 14) is { } thread ? ThreadAnchor.Parse(thread, "thread") : null,
             Policies = new TaskPolicies
             {
@@ -82,6 +89,7 @@ internal static class Rows
         p.Add("$agent_model", t.Agent.Model);
         p.Add("$agent_command", t.Agent.Command);
         p.Add("$agent_cwd", t.Agent.Cwd);
+        p.Add("$agent_permissions", t.Agent.Permissions is { } permissions ? EnumText.ToText(permissions) : null);
         p.Add("$thread", t.Thread?.ToString());
         p.Add("$timeout_ms", (long)t.Policies.Timeout.TotalMilliseconds);
         p.Add("$retries", t.Policies.Retries);

@@ -11,14 +11,15 @@ internal sealed class SqliteTaskStore(SqliteDatabase db) : ITaskStore
         VALUES ($id, $slug, $name, $instructions, $status, $status_reason, $trigger_kind, $trigger_expr, $trigger_tz,
                 $trigger_anchor, $agent_provider, $agent_model, $agent_command, $agent_cwd, $thread, $timeout_ms, $retries,
                 $overlap, $misfire, $catch_up_ms, $jitter_ms, $max_failures, $next_fire_at, $last_run_id, $last_run_at,
-                $last_run_status, $last_summary, $last_error, $consecutive_failures, $created_at, $updated_at, 1)
+                $last_run_status, $last_summary, $last_error, $consecutive_failures, $created_at, $updated_at, 1, $agent_permissions)
         """;
 
     private const string Update = """
         UPDATE tasks SET slug = $slug, name = $name, instructions = $instructions, status = $status,
             status_reason = $status_reason, trigger_kind = $trigger_kind, trigger_expr = $trigger_expr,
             trigger_tz = $trigger_tz, trigger_anchor = $trigger_anchor, agent_provider = $agent_provider,
-            agent_model = $agent_model, agent_command = $agent_command, agent_cwd = $agent_cwd, thread = $thread,
+            agent_model = $agent_model, agent_command = $agent_command, agent_cwd = $agent_cwd,
+            agent_permissions = $agent_permissions, thread = $thread,
             timeout_ms = $timeout_ms, retries = $retries, overlap = $overlap, misfire = $misfire,
             catch_up_ms = $catch_up_ms, jitter_ms = $jitter_ms, max_failures = $max_failures,
             next_fire_at = $next_fire_at, updated_at = $updated_at, version = version + 1

@@ -10,7 +10,7 @@ namespace AgentCron.Agents.Claude;
 /// Runs Claude Code non-interactively: <c>claude -p --output-format stream-json --verbose [--model M] [--resume ID]</c>
 /// with the prompt on stdin, parsing its JSON lines live into the run log (<see cref="ClaudeStream"/>). The final text,
 /// session id, model, tokens and cost come from its <c>result</c> record. Tools that need permission are refused in
-/// this mode unless the task allows them (Claude Code's own default posture).
+/// this mode unless the task's <c>agent.permissions</c> allows them (edit: file tools; full: also Bash).
 /// </summary>
 public sealed class ClaudeRunner(ClaudeOptions options) : IAgentRunner
 {
@@ -43,6 +43,11 @@ public sealed class ClaudeRunner(ClaudeOptions options) : IAgentRunner
         if (request.ResumeSessionId is { } session)
         {
             args.AddRange(["--resume", session]);
+        }
+
+        if (AllowedTools(request.Task.Agent.Permissions) is { } tools)
+        {
+            args.AddRange(["--allowedTools", tools]);
         }
 
         // Headless runs need no update checks or telemetry; the user's own setting wins.
@@ -78,4 +83,15 @@ public sealed class ClaudeRunner(ClaudeOptions options) : IAgentRunner
             stream.Model,
             result.Usage);
     }
+
+    /// <summary>
+    /// The posture as Claude Code's allow-list: read-only adds nothing (in print mode tools that need permission are
+    /// refused); edit allows the file tools; full also allows Bash. (--dangerously-skip-permissions is refused as root.)
+    /// </summary>
+    private static string? AllowedTools(AgentPermissions? permissions) => permissions switch
+    {
+        AgentPermissions.Edit => "Edit,Write,NotebookEdit",
+        AgentPermissions.Full => "Bash,Edit,Write,NotebookEdit",
+        _ => null,
+    };
 }

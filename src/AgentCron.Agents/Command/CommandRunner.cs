@@ -27,6 +27,10 @@ public sealed class CommandRunner : IAgentRunner
         }
 
         CommandLine.Split(agent.Command);
+        if (agent.Permissions is not null)
+        {
+            throw new InvalidFieldException("agent.permissions", "applies to agent CLIs; the command agent runs your program as it is");
+        }
     }
 
     public async Task<RunnerResult> RunAsync(RunRequest request, IRunLogWriter log, CancellationToken cancellationToken)

@@ -46,6 +46,7 @@ public sealed class TaskOptions
     public Option<string> Slug { get; } = new("--slug") { Description = "A unique, URL-safe handle (default: from the name)", HelpName = "SLUG" };
     public Option<string> Agent { get; } = new("--agent") { Description = "Agent provider: command, claudecode (alias claude); default: the daemon's", HelpName = "PROVIDER" };
     public Option<string> Model { get; } = new("--model") { Description = "Model for the agent", HelpName = "MODEL" };
+    public Option<string> Permissions { get; } = new("--permissions") { Description = "What an agent CLI may do: read_only (default), edit (files), full (files and commands)", HelpName = "read_only|edit|full" };
     public Option<string> Command { get; } = new("--command") { Description = "Program and arguments for the command agent", HelpName = "CMD" };
     public Option<string> Cwd { get; } = new("--cwd") { Description = "Working directory of the agent (relative paths are resolved here)", HelpName = "DIR" };
 
@@ -96,12 +97,13 @@ public sealed class TaskOptions
             trigger = new TriggerInput(Value(At), Value(In), Value(Every), Value(Cron), Value(Window), Value(Tz));
 
         AgentInput? agent = null;
-        if (Value(Agent) is not null || Value(Model) is not null || Value(Command) is not null || Value(Cwd) is not null)
+        if (Value(Agent) is not null || Value(Model) is not null || Value(Command) is not null || Value(Cwd) is not null || Value(Permissions) is not null)
         {
             agent = new AgentInput
             {
                 Provider = Value(Agent),
                 Model = Value(Model),
+                Permissions = Value(Permissions),
                 Command = Value(Command),
                 // The daemon runs elsewhere; "--cwd ." means the directory the person typed it in.
                 Cwd = Value(Cwd) is { Length: > 0 } cwd ? Path.GetFullPath(cwd, currentDirectory) : Value(Cwd),
@@ -154,7 +156,7 @@ public sealed class TaskOptions
     {
         Option[] options =
         [
-            At, In, Every, Cron, Window, Tz, Prompt, PromptFile, Name, Slug, Agent, Model, Command, Cwd, Thread,
+            At, In, Every, Cron, Window, Tz, Prompt, PromptFile, Name, Slug, Agent, Model, Permissions, Command, Cwd, Thread,
             Timeout, Retries, Overlap, Misfire, CatchUp, Jitter, MaxFailures,
         ];
         foreach (var option in options)

@@ -36,6 +36,7 @@ public static class TaskText
             .Add("Next run", t.Status == "active" ? time.At(t.NextFireAt) : null)
             .Add("Agent", Agent(t.Agent))
             .Add("Command", t.Agent.Command)
+            .Add("Permissions", t.Agent.Permissions)
             .Add("Working dir", t.Agent.Cwd)
             .Add("Thread", t.Thread)
             .Add("Timeout", TimeText.Policy(p.Timeout))

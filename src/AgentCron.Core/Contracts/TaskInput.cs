@@ -35,6 +35,9 @@ public sealed record AgentInput
     public string? Model { get; init; }
     public string? Command { get; init; }
     public string? Cwd { get; init; }
+
+    /// <summary><c>read_only</c> (default), <c>edit</c> or <c>full</c>; for agent CLIs, not the command agent. An empty string resets it.</summary>
+    public string? Permissions { get; init; }
 }
 
 /// <summary>Durations are written like <c>30m</c>, <c>2h</c>, <c>1h30m</c> or ISO 8601 (<c>PT30M</c>).</summary>

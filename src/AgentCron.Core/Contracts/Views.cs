@@ -35,7 +35,14 @@ public sealed record TaskView(
         EnumText.ToText(t.Status),
         t.StatusReason,
         t.Trigger is { } trigger ? TriggerView.From(trigger) : null,
-        new AgentInput { Provider = t.Agent.Provider, Model = t.Agent.Model, Command = t.Agent.Command, Cwd = t.Agent.Cwd },
+        new AgentInput
+        {
+            Provider = t.Agent.Provider,
+            Model = t.Agent.Model,
+            Command = t.Agent.Command,
+            Cwd = t.Agent.Cwd,
+            Permissions = t.Agent.Permissions is { } permissions ? EnumText.ToText(permissions) : null,
+        },
         t.Thread?.ToString(),
         new PoliciesView(
             Durations.Format(t.Policies.Timeout),

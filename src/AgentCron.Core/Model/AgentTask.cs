@@ -63,6 +63,22 @@ public sealed record AgentSelection
 
     /// <summary>Working directory of the agent process; the daemon's data directory when null.</summary>
     public string? Cwd { get; init; }
+
+    /// <summary>What an agent CLI may do beyond reading; null is the provider's documented default (read-only).</summary>
+    public AgentPermissions? Permissions { get; init; }
+}
+
+/// <summary>The permission posture of an agent CLI.</summary>
+public enum AgentPermissions
+{
+    /// <summary>Read and answer; tools that change files or run commands are refused (the default).</summary>
+    ReadOnly,
+
+    /// <summary>May also edit and create files in its working directory.</summary>
+    Edit,
+
+    /// <summary>May also run shell commands.</summary>
+    Full,
 }
 
 /// <summary>A chat thread a task belongs to: <c>platform:channel[:thread]</c>.</summary>

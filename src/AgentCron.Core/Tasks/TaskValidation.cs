@@ -109,6 +109,9 @@ public static partial class TaskValidation
             Model = input.Model is null ? current.Model : Blank(input.Model),
             Command = input.Command is null ? current.Command : Blank(input.Command),
             Cwd = input.Cwd is null ? current.Cwd : Blank(input.Cwd),
+            Permissions = input.Permissions is null ? current.Permissions
+                : string.IsNullOrWhiteSpace(input.Permissions) ? null
+                : EnumText.Parse<AgentPermissions>(input.Permissions, "agent.permissions"),
         };
 
     private static TimeSpan ParseJitter(string text) =>

@@ -111,13 +111,35 @@ public sealed class ClaudeRunnerTests : IAsyncLifetime, IDisposable
         Assert.False(File.Exists("/tmp/should-not-exist-agentcron"));
     }
 
-    private Task<RunnerResult> RunAsync(string prompt, string? resume = null, Action<int>? processStarted = null, CancellationToken cancellationToken = default) =>
-        new ClaudeRunner(new ClaudeOptions { Executable = TestTools.NpmBin("claude") })
-            .RunAsync(Request(prompt, resume, processStarted ?? (_ => { })), _log, cancellationToken);
-
-    private RunRequest Request(string prompt, string? resume, Action<int> processStarted)
+    [Fact]
+    public async Task RunAsync_LetsClaudeRunCommands_WhenThePostureIsFull()
     {
-        var task = new AgentTask { Id = "t_claude", Slug = "claude", Name = "claude", Instructions = prompt, Agent = new AgentSelection { Provider = "claudecode" } };
+        var marker = Path.Combine(_home.Path, "ran-by-claude");
+        _model.Reply(new FakeReply.ToolUse("Bash", new { command = $"echo done > {marker}" }), new FakeReply.Text("Created it."));
+
+        var result = await RunAsync("create the marker", permissions: AgentPermissions.Full);
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal("done", File.ReadAllText(marker).Trim());
+        Assert.False(Assert.Single(_log.Entries, e => e.Type == "tool.result").Data.GetProperty("isError").GetBoolean());
+    }
+
+    [Fact]
+    public void Validate_RejectsACommand_WhichOnlyTheCommandAgentTakes()
+    {
+        var error = Assert.Throws<Core.InvalidFieldException>(() =>
+            new ClaudeRunner(new ClaudeOptions()).Validate(new AgentSelection { Provider = "claudecode", Command = "echo" }));
+
+        Assert.Equal("agent.command", error.Field);
+    }
+
+    private Task<RunnerResult> RunAsync(string prompt, string? resume = null, Action<int>? processStarted = null, AgentPermissions? permissions = null, CancellationToken cancellationToken = default) =>
+        new ClaudeRunner(new ClaudeOptions { Executable = TestTools.NpmBin("claude") })
+            .RunAsync(Request(prompt, resume, processStarted ?? (_ => { }), permissions), _log, cancellationToken);
+
+    private RunRequest Request(string prompt, string? resume, Action<int> processStarted, AgentPermissions? permissions = null)
+    {
+        var task = new AgentTask { Id = "t_claude", Slug = "claude", Name = "claude", Instructions = prompt, Agent = new AgentSelection { Provider = "claudecode", Permissions = permissions } };
         var run = new TaskRun { Id = "r_claude", TaskId = task.Id, Occurrence = "manual:r_claude", Status = RunStatus.Running };
         var environment = new Dictionary<string, string>(new RunEnvironment("http://127.0.0.1:7433", _home.Path).For(run, task))
         {

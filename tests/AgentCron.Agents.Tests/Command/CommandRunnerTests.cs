@@ -173,6 +173,14 @@ public class CommandRunnerTests : IDisposable
     }
 
     [Fact]
+    public void Validate_RejectsAPermissionPosture_WhichOnlyAgentClisHave()
+    {
+        var error = Assert.Throws<InvalidFieldException>(() => _runner.Validate(new AgentSelection { Command = "echo", Permissions = AgentPermissions.Full }));
+
+        Assert.Equal("agent.permissions", error.Field);
+    }
+
+    [Fact]
     public void Validate_ThrowsOnAgentCommand_WhenCommandIsMissingOrUnbalanced()
     {
         Assert.Equal("agent.command", Assert.Throws<InvalidFieldException>(() => _runner.Validate(new AgentSelection())).Field);

@@ -25,7 +25,7 @@ public abstract partial class StoreComplianceTests
         var task = NewTask(TriggerOf(triggerKind), T0.AddMinutes(5), slug: "deploy-check-" + triggerKind) with
         {
             StatusReason = "created by the suite",
-            Agent = new AgentSelection { Provider = "claudecode", Model = "opus", Command = "claude -p", Cwd = "/srv/app" },
+            Agent = new AgentSelection { Provider = "claudecode", Model = "opus", Command = "claude -p", Cwd = "/srv/app", Permissions = AgentPermissions.Edit },
             Thread = new ThreadAnchor("slack", "C024BE91L", "1700000000.000100"),
             Policies = new TaskPolicies
             {
