@@ -17,6 +17,8 @@ internal sealed class NoopRunner : IAgentRunner
     /// <summary>Attempts started since the runner was created.</summary>
     public long Started => Interlocked.Read(ref _started);
 
+    public Task<AgentInfo> DescribeAsync(CancellationToken cancellationToken) => Task.FromResult(new AgentInfo(true, null, null, "in-process stand-in"));
+
     public void Validate(AgentSelection agent)
     {
     }

@@ -20,6 +20,7 @@ public static class AgentCronCli
             TaskCommands.Create(context),
             RunsCommands.Create(context),
             PreviewCommand.Create(context),
+            AgentsCommand.Create(context),
         };
     }
 

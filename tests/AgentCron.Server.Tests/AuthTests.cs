@@ -31,6 +31,7 @@ public class AuthTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>
         { "GET", "/api/runs/r_missing/log/stream" },
         { "POST", "/api/runs/r_missing/cancel" },
         { "GET", "/api/preview?cron=0%209%20*%20*%20*" },
+        { "GET", "/api/agents" },
         { "GET", "/openapi/v1.json" },
         // Query binding runs before endpoint filters: a malformed parameter must still not answer before the token is checked.
         { "GET", "/api/tasks?limit=abc" },

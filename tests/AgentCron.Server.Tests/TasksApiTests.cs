@@ -275,4 +275,18 @@ public class TaskListingTests
         Assert.Empty(await IdsAsync("?status=succeeded"));
         Assert.Equal([active.Id, paused.Id, cancelled.Id], await IdsAsync(""));
     }
+
+    [Fact]
+    public async Task Agents_ListsEachProviderWithTheDefault()
+    {
+        await using var daemon = await TestDaemon.StartAsync();
+        using var api = new ApiClient(daemon.App.Address, daemon.App.Token);
+
+        var agents = await api.ExpectAsync<List<AgentView>>(HttpMethod.Get, "/api/agents", HttpStatusCode.OK);
+
+        Assert.Equal(["claudecode", "command"], agents.Select(a => a.Provider));
+        var command = agents.Single(a => a.Provider == "command");
+        Assert.True(command.IsDefault && command.Available);
+        Assert.Equal(["claude"], agents.Single(a => a.Provider == "claudecode").Aliases);
+    }
 }

@@ -18,6 +18,9 @@ public sealed class ClaudeRunner(ClaudeOptions options) : IAgentRunner
 
     public IReadOnlyList<string> Aliases { get; } = ["claude"];
 
+    private string NotInstalled =>
+        $"Claude Code is not installed here: '{options.Executable}' is not an executable file or on PATH. Install it with 'npm install -g @anthropic-ai/claude-code', or set Agents:Claude:Executable to its path";
+
     public void Validate(AgentSelection agent)
     {
         if (agent.Command is not null)
@@ -26,12 +29,22 @@ public sealed class ClaudeRunner(ClaudeOptions options) : IAgentRunner
         }
     }
 
+    public async Task<AgentInfo> DescribeAsync(CancellationToken cancellationToken)
+    {
+        if (Executables.Find(options.Executable, Environment.CurrentDirectory) is not { } claude)
+        {
+            return new AgentInfo(false, null, null, NotInstalled);
+        }
+
+        var version = await ProgramVersion.ReadAsync(claude, cancellationToken);
+        return new AgentInfo(version is not null, claude, version, version is null ? $"'{claude} --version' did not answer" : "Claude Code, print mode with stream-json");
+    }
+
     public async Task<RunnerResult> RunAsync(RunRequest request, IRunLogWriter log, CancellationToken cancellationToken)
     {
         if (Executables.Find(options.Executable, request.WorkingDirectory) is not { } claude)
         {
-            return new RunnerResult(false, null, null,
-                $"Claude Code is not installed here: '{options.Executable}' is not an executable file or on PATH. Install it with 'npm install -g @anthropic-ai/claude-code', or set Agents:Claude:Executable to its path");
+            return new RunnerResult(false, null, null, NotInstalled);
         }
 
         List<string> args = ["-p", "--output-format", "stream-json", "--verbose"];

@@ -33,6 +33,9 @@ public sealed class CommandRunner : IAgentRunner
         }
     }
 
+    public Task<AgentInfo> DescribeAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(new AgentInfo(true, null, null, "runs the task's agent.command as an argv; nothing to install"));
+
     public async Task<RunnerResult> RunAsync(RunRequest request, IRunLogWriter log, CancellationToken cancellationToken)
     {
         var argv = CommandLine.Split(request.Task.Agent.Command ?? "");

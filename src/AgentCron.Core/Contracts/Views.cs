@@ -138,6 +138,9 @@ public sealed record LogEntryView(long Seq, DateTimeOffset At, int Attempt, stri
     public static LogEntryView From(RunLogEvent e) => new(e.Seq, e.At, e.Attempt, e.Type, e.Data);
 }
 
+/// <summary>An agent provider as <c>GET /api/agents</c> lists it.</summary>
+public sealed record AgentView(string Provider, IReadOnlyList<string> Aliases, bool IsDefault, bool Available, string? Path, string? Version, string Note);
+
 /// <summary>A page of a listing; pass <see cref="NextCursor"/> as <c>cursor</c> to get the next one.</summary>
 public sealed record PageView<T>(IReadOnlyList<T> Items, string? NextCursor);
 

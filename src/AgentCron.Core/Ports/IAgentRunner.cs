@@ -18,8 +18,18 @@ public interface IAgentRunner
     /// <summary>Checks a task's agent selection on create and update; throws <see cref="InvalidFieldException"/> under <c>agent.</c>.</summary>
     void Validate(AgentSelection agent);
 
+    /// <summary>Whether this provider can run here: its program found or not, its version and path.</summary>
+    Task<AgentInfo> DescribeAsync(CancellationToken cancellationToken);
+
     Task<RunnerResult> RunAsync(RunRequest request, IRunLogWriter log, CancellationToken cancellationToken);
 }
+
+/// <summary>What this machine has of a provider.</summary>
+/// <param name="Available">True when tasks with this provider can run here.</param>
+/// <param name="Path">The program that runs, if the provider has one.</param>
+/// <param name="Version">What the program says its version is.</param>
+/// <param name="Note">For people: what it runs, or how to install it.</param>
+public sealed record AgentInfo(bool Available, string? Path, string? Version, string Note);
 
 /// <summary>Everything a runner needs for one attempt.</summary>
 /// <param name="Run">The run, with the number of this attempt.</param>

@@ -125,6 +125,27 @@ public sealed class ClaudeRunnerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task DescribeAsync_ReportsPathAndVersion_WhenClaudeIsInstalled()
+    {
+        var claude = TestTools.NpmBin("claude");
+
+        var info = await new ClaudeRunner(new ClaudeOptions { Executable = claude }).DescribeAsync(CancellationToken.None);
+
+        Assert.True(info.Available, info.Note);
+        Assert.Equal(claude, info.Path);
+        Assert.StartsWith("2.1.330", info.Version, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DescribeAsync_SaysHowToInstall_WhenClaudeIsMissing()
+    {
+        var info = await new ClaudeRunner(new ClaudeOptions { Executable = "/nonexistent/claude" }).DescribeAsync(CancellationToken.None);
+
+        Assert.False(info.Available);
+        Assert.Contains("npm install -g @anthropic-ai/claude-code", info.Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_RejectsACommand_WhichOnlyTheCommandAgentTakes()
     {
         var error = Assert.Throws<Core.InvalidFieldException>(() =>

@@ -38,6 +38,10 @@ public sealed class EndToEndTests : IDisposable
         Assert.Contains("hello from hello-e2e", log.Stdout, StringComparison.Ordinal);
         Assert.Contains("say hello", log.Stdout, StringComparison.Ordinal);
 
+        var agents = await daemon.CliAsync("agents");
+        Assert.True(agents.ExitCode == 0, agents.ToString());
+        Assert.Contains("command (default)", agents.Stdout, StringComparison.Ordinal);
+
         var shown = await daemon.CliAsync("task", "show", taskId, "--json");
         Assert.Equal("succeeded", JsonDocument.Parse(shown.Stdout).RootElement.GetProperty("status").GetString());
     }

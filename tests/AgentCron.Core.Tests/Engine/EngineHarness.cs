@@ -147,6 +147,8 @@ internal sealed class TestRunner : IAgentRunner
 
     public int Calls => Volatile.Read(ref _calls);
 
+    public Task<AgentInfo> DescribeAsync(CancellationToken cancellationToken) => Task.FromResult(new AgentInfo(true, null, null, "in-process stand-in"));
+
     public void Validate(AgentSelection agent)
     {
     }
