@@ -21,6 +21,7 @@ internal sealed class InstrumentedStore(IAgentCronStore inner) : IAgentCronStore
     public ITaskStore Tasks => _tasks ??= new InstrumentedTaskStore(inner.Tasks, _profile);
     public IRunStore Runs => _runs ??= new InstrumentedRunStore(inner.Runs, _profile);
     public IRunLogStore Logs => inner.Logs;
+    public IThreadStore Threads => inner.Threads;
     public IStoreChangeFeed? Changes => inner.Changes;
 
     /// <summary>Completes with the <see cref="Stopwatch"/> timestamp at which <paramref name="count"/> more runs have finished.</summary>

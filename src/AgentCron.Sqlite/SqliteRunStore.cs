@@ -24,17 +24,26 @@ internal sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
         """;
 
     // Oldest due first. An exclusive run waits while another run of its task runs, and only the first queued exclusive
-    // run of a task is a candidate, so one claim never takes two runs of a task that must not overlap. INDEXED BY: without
+    // run of a task is a candidate, so one claim never takes two runs of a task that must not overlap. The same holds for
+    // the runs of all tasks anchored to one chat thread with one provider: they continue one agent session, and two
+    // attempts never drive a session at once. INDEXED BY: without
     // statistics SQLite would pick runs_status and sort the whole backlog on every claim (25 ms at 20,000 queued runs).
     private const string Claim = $"""
         UPDATE runs SET status = 'running', lease_owner = $owner, lease_expires_at = $lease, started_at = $now,
             host = NULL, pid = NULL, pid_identity = NULL
         WHERE id IN (
-            SELECT r.id FROM runs r INDEXED BY runs_queued
+            SELECT r.id FROM runs r INDEXED BY runs_queued JOIN tasks t ON t.id = r.task_id
             WHERE r.status = 'queued' AND r.not_before <= $now
               AND (r.exclusive = 0 OR (
                    NOT EXISTS (SELECT 1 FROM runs o WHERE o.task_id = r.task_id AND o.status = 'running')
                    AND r.id = (SELECT q.id FROM runs q WHERE q.task_id = r.task_id AND q.status = 'queued' AND q.exclusive = 1
+                               ORDER BY q.not_before, q.id LIMIT 1)))
+              AND (t.thread IS NULL OR (
+                   NOT EXISTS (SELECT 1 FROM runs o INDEXED BY runs_running JOIN tasks ot ON ot.id = o.task_id
+                               WHERE o.status = 'running' AND ot.thread = t.thread AND ot.agent_provider = t.agent_provider)
+                   AND r.id = (SELECT q.id FROM runs q INDEXED BY runs_queued JOIN tasks qt ON qt.id = q.task_id
+                               WHERE q.status = 'queued' AND q.not_before <= $now
+                                 AND qt.thread = t.thread AND qt.agent_provider = t.agent_provider
                                ORDER BY q.not_before, q.id LIMIT 1)))
             ORDER BY r.not_before, r.id
             LIMIT $limit)
@@ -243,6 +252,10 @@ internal sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
             c.Parameters.Add("$id", completion.Run.Id);
         });
         SqliteTaskStore.WriteState(connection, completion.Task with { UpdatedAt = completion.Run.FinishedAt ?? completion.Task.UpdatedAt });
+        if (completion.Session is { } session)
+        {
+            SqliteThreadStore.Save(connection, session);
+        }
     }
 
     private static List<ClaimedRun> WithTasks(SqliteConnection connection, List<TaskRun> runs)

@@ -19,6 +19,7 @@ public sealed class SqliteStore : IAgentCronStore
         Tasks = new SqliteTaskStore(_db);
         Runs = new SqliteRunStore(_db);
         Logs = new SqliteRunLogStore(_db);
+        Threads = new SqliteThreadStore(_db);
         Changes = new SqliteChangeFeed(_db, time);
     }
 
@@ -26,6 +27,7 @@ public sealed class SqliteStore : IAgentCronStore
     public ITaskStore Tasks { get; }
     public IRunStore Runs { get; }
     public IRunLogStore Logs { get; }
+    public IThreadStore Threads { get; }
     public IStoreChangeFeed? Changes { get; }
 
     public Task MigrateAsync(CancellationToken cancellationToken)

@@ -70,6 +70,11 @@ public sealed class ClaudeRunner(ClaudeOptions options) : IAgentRunner
             environment["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = own;
         }
 
+        foreach (var (name, value) in options.Environment)
+        {
+            environment[name] = value;
+        }
+
         var stream = new ClaudeStream(log);
         var exit = await AgentProcess.RunAsync(
             claude,

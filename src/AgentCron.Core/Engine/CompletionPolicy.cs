@@ -44,7 +44,7 @@ public static class CompletionPolicy
                 Host = null,
                 PidIdentity = null,
             };
-            return new Completion(retry, task with { LastError = outcome.Error });
+            return new Completion(retry, task with { LastError = outcome.Error }, Session(task, run, result, now));
         }
 
         var finished = run with
@@ -64,7 +64,7 @@ public static class CompletionPolicy
             OutputTokens = result?.Usage?.OutputTokens,
             CostUsd = result?.Usage?.CostUsd,
         };
-        return new Completion(finished, UpdateTask(task, finished));
+        return new Completion(finished, UpdateTask(task, finished), Session(task, run, result, now));
     }
 
     /// <summary>
@@ -93,6 +93,12 @@ public static class CompletionPolicy
         };
         return new Completion(requeued, claimed.Task);
     }
+
+    /// <summary>The conversation an attempt on a thread left behind, to be resumed by the thread's next run.</summary>
+    private static ThreadSession? Session(AgentTask task, TaskRun run, RunnerResult? result, DateTimeOffset now) =>
+        task.Thread is { } thread && result?.SessionId is { } session
+            ? new ThreadSession(thread.ToString(), run.Agent ?? task.Agent.Provider, session, now)
+            : null;
 
     private static AgentTask UpdateTask(AgentTask task, TaskRun run)
     {

@@ -257,8 +257,17 @@ public sealed class Dispatcher : IDisposable
             using var timeout = new CancellationTokenSource(task.Policies.Timeout, _time);
             using var onTimeout = timeout.Token.Register(() => execution.Stop(StopReason.Timeout));
             var runner = _runners.Resolve(task.Agent.Provider);
+
+            // A task anchored to a chat thread continues the conversation its provider keeps for that thread.
+            var session = task.Thread is { } thread ? await _store.Threads.FindSessionAsync(thread.ToString(), runner.Provider, execution.Token) : null;
+            if (session is not null)
+            {
+                log.Write("session.resumed", new { thread = session.Thread, provider = session.Provider, sessionId = session.SessionId });
+            }
+
             var request = new RunRequest(run, task, task.Agent.Cwd ?? _environment.DefaultWorkingDirectory, _environment.For(run, task), pid =>
-                recordingProcess(_store.Runs.SetProcessAsync(run.Id, run.Attempt, _options.NodeId, Environment.MachineName, pid, ProcessGroup.Identify(pid), CancellationToken.None)));
+                recordingProcess(_store.Runs.SetProcessAsync(run.Id, run.Attempt, _options.NodeId, Environment.MachineName, pid, ProcessGroup.Identify(pid), CancellationToken.None)),
+                session?.SessionId);
             var result = await runner.RunAsync(request, log, execution.Token);
             return (AttemptOutcome.From(result), StopReason.None);
         }

@@ -12,6 +12,7 @@ public interface IAgentCronStore : IAsyncDisposable
     ITaskStore Tasks { get; }
     IRunStore Runs { get; }
     IRunLogStore Logs { get; }
+    IThreadStore Threads { get; }
 
     /// <summary>Wakes the engine when another process changed due work, where the database can tell; null otherwise.</summary>
     IStoreChangeFeed? Changes { get; }

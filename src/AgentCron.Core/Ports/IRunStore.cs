@@ -12,9 +12,13 @@ public sealed record LeaseState(string RunId, bool CancelRequested);
 
 /// <summary>
 /// The new state of a run and of its task after an attempt ends (or a queued run is cancelled, or a lease is recovered).
-/// The store writes the run's state and the task's runtime fields, status and reason — never the task's definition.
+/// The store writes the run's state and the task's runtime fields, status and reason — never the task's definition —
+/// and, when given, the thread's agent session, all in one transaction.
 /// </summary>
-public sealed record Completion(TaskRun Run, AgentTask Task);
+public sealed record Completion(TaskRun Run, AgentTask Task, ThreadSession? Session = null)
+{
+    public void Deconstruct(out TaskRun run, out AgentTask task) => (run, task) = (Run, Task);
+}
 
 /// <summary>Runs: claims under lease, heartbeats, completion, recovery, cancellation and retention.</summary>
 public interface IRunStore
@@ -30,7 +34,9 @@ public interface IRunStore
     /// <summary>
     /// Atomically moves up to <paramref name="limit"/> queued runs whose <see cref="TaskRun.NotBefore"/> has come to
     /// <c>running</c> under a lease owned by <paramref name="owner"/> until <paramref name="leaseUntil"/>, oldest first.
-    /// An exclusive run is not claimed while another run of its task is running. Two callers never get the same run.
+    /// An exclusive run is not claimed while another run of its task is running, and a run of a task anchored to a thread
+    /// is not claimed while a run of any task on the same thread and provider is running (they share one agent session).
+    /// Two callers never get the same run.
     /// </summary>
     Task<IReadOnlyList<ClaimedRun>> ClaimAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken);
 

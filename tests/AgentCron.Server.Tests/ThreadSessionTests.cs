@@ -1,0 +1,66 @@
+using System.Net;
+using System.Text.Json;
+using AgentCron.Core.Contracts;
+using AgentCron.Server.Api;
+using AgentCron.Server.Tests.Support;
+using AgentCron.TestKit;
+
+namespace AgentCron.Server.Tests;
+
+/// <summary>The daemon runs the real Claude Code CLI (against the fake model server) for tasks anchored to a chat thread.</summary>
+public sealed class ThreadSessionTests : IAsyncLifetime, IDisposable
+{
+    private const string Thread = "slack:C024BE91L:1700000000.000100";
+    private readonly TempDirectory _home = new();
+    private FakeModelServer _model = null!;
+
+    public async Task InitializeAsync()
+    {
+        _model = await FakeModelServer.StartAsync();
+        File.WriteAllText(_home.File("config.yaml"), $"""
+            Agents:
+              Claude:
+                Executable: {TestTools.NpmBin("claude")}
+                Environment:
+                  ANTHROPIC_BASE_URL: {_model.Address.ToString().TrimEnd('/')}
+                  ANTHROPIC_API_KEY: sk-fake
+                  HOME: {_home.Path}
+                  CLAUDE_CODE_MAX_RETRIES: "0"
+            """);
+    }
+
+    public async Task DisposeAsync() => await _model.DisposeAsync();
+
+    public void Dispose() => _home.Dispose();
+
+    [Fact]
+    public async Task FollowUpOnTheSameThread_ResumesTheAgentsSession_WithTheEarlierContext()
+    {
+        _model.Reply(new FakeReply.Text("Noted: the canary is at 5%."), new FakeReply.Text("It was at 5%."));
+        await using var daemon = await TestDaemon.StartAsync(_home.Path);
+        using var api = new ApiClient(daemon.App.Address, daemon.App.Token);
+
+        var first = await RunToEndAsync(api, "Remember: the canary is at 5%.");
+        var followUp = await RunToEndAsync(api, "What was the canary at?");
+
+        Assert.Equal("It was at 5%.", followUp.Output);
+        Assert.NotNull(first.SessionId);
+        Assert.Equal(first.SessionId, followUp.SessionId);
+        var messages = JsonSerializer.Serialize(_model.Requests[^1].Body.GetProperty("messages"));
+        Assert.Contains("Remember: the canary is at 5%.", messages, StringComparison.Ordinal);
+        Assert.Contains("Noted: the canary is at 5%.", messages, StringComparison.Ordinal);
+        var log = await api.LogAsync(followUp.Id);
+        var resumed = Assert.Single(log.Items, e => e.Type == "session.resumed");
+        Assert.Equal(first.SessionId, resumed.Data.GetProperty("sessionId").GetString());
+        Assert.Equal((21L, 7L), (followUp.InputTokens, followUp.OutputTokens));
+    }
+
+    private static async Task<RunView> RunToEndAsync(ApiClient api, string instructions)
+    {
+        var task = await api.CreateTaskAsync(new { instructions, agent = new { provider = "claude" }, thread = Thread, runNow = true });
+        var runs = await api.ExpectAsync<PageView<RunView>>(HttpMethod.Get, $"/api/runs?task={task.Id}", HttpStatusCode.OK);
+        var run = await api.WaitForFinishAsync(Assert.Single(runs.Items).Id);
+        Assert.True(run.Status == "succeeded", $"{run.Status}: {run.Error}");
+        return run;
+    }
+}
