@@ -40,8 +40,10 @@ public sealed class ThreadSessionTests : IAsyncLifetime, IDisposable
         await using var daemon = await TestDaemon.StartAsync(_home.Path);
         using var api = new ApiClient(daemon.App.Address, daemon.App.Token);
 
-        var first = await RunToEndAsync(api, "Remember: the canary is at 5%.");
-        var followUp = await RunToEndAsync(api, "What was the canary at?");
+        var first = await RunToEndAsync(api, new { instructions = "Remember: the canary is at 5%.", agent = new { provider = "claude" }, thread = Thread, runNow = true });
+
+        // The follow-up names no agent: it takes the provider that holds the thread's conversation, not the default.
+        var followUp = await RunToEndAsync(api, new { instructions = "What was the canary at?", thread = Thread, runNow = true });
 
         Assert.Equal("It was at 5%.", followUp.Output);
         Assert.NotNull(first.SessionId);
@@ -55,9 +57,10 @@ public sealed class ThreadSessionTests : IAsyncLifetime, IDisposable
         Assert.Equal((21L, 7L), (followUp.InputTokens, followUp.OutputTokens));
     }
 
-    private static async Task<RunView> RunToEndAsync(ApiClient api, string instructions)
+    private static async Task<RunView> RunToEndAsync(ApiClient api, object body)
     {
-        var task = await api.CreateTaskAsync(new { instructions, agent = new { provider = "claude" }, thread = Thread, runNow = true });
+        var task = await api.CreateTaskAsync(body);
+        Assert.Equal("claudecode", task.Agent.Provider);
         var runs = await api.ExpectAsync<PageView<RunView>>(HttpMethod.Get, $"/api/runs?task={task.Id}", HttpStatusCode.OK);
         var run = await api.WaitForFinishAsync(Assert.Single(runs.Items).Id);
         Assert.True(run.Status == "succeeded", $"{run.Status}: {run.Error}");

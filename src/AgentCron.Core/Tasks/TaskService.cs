@@ -18,6 +18,8 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
         var instructions = TaskValidation.Instructions(input.Instructions);
         var name = TaskValidation.Name(input.Name, instructions);
         var trigger = ResolveTrigger(input.Trigger, now);
+        var thread = string.IsNullOrWhiteSpace(input.Thread) ? null : ThreadAnchor.Parse(input.Thread, "thread");
+        var provider = await ProviderAsync(input.Agent?.Provider, thread, cancellationToken);
         var task = new AgentTask
         {
             Id = Ids.New("t", time),
@@ -27,8 +29,8 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
             Status = input.Active == false ? TaskState.Paused : TaskState.Active,
             StatusReason = input.Active == false ? "created paused" : null,
             Trigger = trigger,
-            Agent = runners.Normalize(TaskValidation.Agent(input.Agent, new AgentSelection { Provider = runners.DefaultProvider })),
-            Thread = string.IsNullOrWhiteSpace(input.Thread) ? null : ThreadAnchor.Parse(input.Thread, "thread"),
+            Agent = runners.Normalize(TaskValidation.Agent(input.Agent, new AgentSelection()) with { Provider = provider }),
+            Thread = thread,
             Policies = TaskValidation.Policies(input.Policies, defaults.Policies),
             NextFireAt = input.Active == false ? null : trigger?.First(now),
             CreatedAt = now,
@@ -53,6 +55,32 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
 
         scheduler.Wake();
         return task;
+    }
+
+    /// <summary>
+    /// The provider of a new task, in order: the one it names; else the one that already holds a session on its thread
+    /// (a follow-up continues the conversation it belongs to); else the global default. It is fixed at creation, so
+    /// changing the default later never moves an existing task to another (possibly paid) agent.
+    /// </summary>
+    private async Task<string> ProviderAsync(string? named, ThreadAnchor? thread, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrWhiteSpace(named))
+        {
+            return runners.Resolve(named).Provider;
+        }
+
+        if (thread is not null)
+        {
+            foreach (var session in await store.Threads.SessionsAsync(thread.ToString(), cancellationToken))
+            {
+                if (runners.Providers.Contains(session.Provider))
+                {
+                    return session.Provider;
+                }
+            }
+        }
+
+        return runners.DefaultProvider;
     }
 
     public async Task<AgentTask> GetAsync(string idOrSlug, CancellationToken cancellationToken) =>
