@@ -37,7 +37,7 @@ internal static class TaskCommands
         command.Options.Add(json);
         command.SetClientBody(context, async (parse, client, ct) =>
         {
-            var input = options.ToInput(parse, context.In, Environment.CurrentDirectory);
+            var input = options.ToInput(parse, context.In, Environment.CurrentDirectory, context.Environment["AGENTCRON_THREAD"] as string);
             var created = await client.SendAsync<TaskView>(HttpMethod.Post, "api/tasks", input, null, ct);
             return await context.PrintAsync(parse.GetValue(json), created.Json, () =>
             {
@@ -95,7 +95,7 @@ internal static class TaskCommands
         command.Options.Add(json);
         command.SetClientBody(context, async (parse, client, ct) =>
         {
-            var input = options.ToInput(parse, context.In, Environment.CurrentDirectory);
+            var input = options.ToInput(parse, context.In, Environment.CurrentDirectory, context.Environment["AGENTCRON_THREAD"] as string);
             if (input == new TaskInput())
                 throw new UsageException("nothing to change; give at least one option such as --cron, --prompt or --timeout (see 'agentcron task update --help')");
             var task = await client.SendAsync<TaskView>(HttpMethod.Patch, TaskPath(parse.GetValue(id)!), input, NotFound(parse.GetValue(id)!), ct);

@@ -18,10 +18,13 @@ public sealed class TaskOptions
         IsCreate = create;
         Paused = create ? new("--paused") { Description = "Create the task paused" } : null;
         RunNow = create ? new("--run-now") { Description = "Also start a run right away" } : null;
+        Here = create ? new("--here") { Description = "Anchor to the chat thread of the run this is called from (AGENTCRON_THREAD): a follow-up in the same conversation" } : null;
         Manual = create ? null : new("--manual") { Description = "Remove the trigger: the task then runs only on 'agentcron task run'" };
     }
 
     public bool IsCreate { get; }
+
+    public Option<bool>? Here { get; }
 
     public Option<string> At { get; } = new("--at")
     {
@@ -86,7 +89,7 @@ public sealed class TaskOptions
     /// <paramref name="currentDirectory"/> resolves a relative <c>--cwd</c>.
     /// </summary>
     /// <exception cref="CommandFailedException">When the prompt file cannot be read.</exception>
-    public TaskInput ToInput(ParseResult parse, TextReader stdin, string currentDirectory)
+    public TaskInput ToInput(ParseResult parse, TextReader stdin, string currentDirectory, string? currentThread = null)
     {
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(stdin);
@@ -128,7 +131,7 @@ public sealed class TaskOptions
             Instructions = ReadPrompt(parse, stdin),
             Trigger = trigger,
             Agent = agent,
-            Thread = Value(Thread),
+            Thread = ThreadOf(parse, currentThread),
             Policies = policies == new PoliciesInput() ? null : policies,
             RunNow = RunNow is not null && parse.GetValue(RunNow) ? true : null,
             Active = Paused is not null && parse.GetValue(Paused) ? false : null,
@@ -152,6 +155,24 @@ public sealed class TaskOptions
         }
     }
 
+    /// <summary><c>--thread</c>, or with <c>--here</c> the thread of the run the command is called from.</summary>
+    private string? ThreadOf(ParseResult parse, string? currentThread)
+    {
+        if (Here is null || !parse.GetValue(Here))
+        {
+            return parse.GetValue(Thread);
+        }
+
+        if (parse.GetValue(Thread) is not null)
+        {
+            throw new UsageException("--here and --thread both name a thread; give one");
+        }
+
+        return string.IsNullOrWhiteSpace(currentThread)
+            ? throw new UsageException("--here: AGENTCRON_THREAD is not set; --here works inside a run of a task anchored to a chat thread (use --thread PLATFORM:CHANNEL:THREAD elsewhere)")
+            : currentThread;
+    }
+
     private TaskOptions AddTo(Command command)
     {
         Option[] options =
@@ -161,7 +182,7 @@ public sealed class TaskOptions
         ];
         foreach (var option in options)
             command.Options.Add(option);
-        foreach (var option in new[] { Paused, RunNow, Manual })
+        foreach (var option in new[] { Paused, RunNow, Manual, Here })
         {
             if (option is not null)
                 command.Options.Add(option);

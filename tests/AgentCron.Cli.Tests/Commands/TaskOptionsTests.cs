@@ -92,6 +92,28 @@ public sealed class TaskOptionsTests
     }
 
     [Fact]
+    public void ToInput_AnchorsToTheCurrentRunsThread_WithHere()
+    {
+        var (options, parse) = ParseCreate("--in", "30m", "--prompt", "check again", "--here");
+
+        var input = options.ToInput(parse, new StringReader(""), "/work/here", "slack:C024BE91L:1700000000.000100");
+
+        Assert.Equal("slack:C024BE91L:1700000000.000100", input.Thread);
+    }
+
+    [Theory]
+    [InlineData(null, new[] { "--here" }, "AGENTCRON_THREAD is not set")]
+    [InlineData("slack:C1:T1", new[] { "--here", "--thread", "slack:C2" }, "--here and --thread both name a thread")]
+    public void ToInput_RefusesHere_WhenNoThreadIsKnownOrAnotherIsGiven(string? currentThread, string[] flags, string message)
+    {
+        var (options, parse) = ParseCreate(["--in", "30m", "--prompt", "x", .. flags]);
+
+        var error = Assert.Throws<UsageException>(() => options.ToInput(parse, new StringReader(""), "/work/here", currentThread));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ToInput_MakesCwdAbsolute_WhenRelative()
     {
         Assert.Equal("/work/here/sub", Create("--prompt", "x", "--cwd", "sub").Agent!.Cwd);
