@@ -102,7 +102,9 @@ internal sealed class StoreProfile
 
 internal sealed class InstrumentedTaskStore(ITaskStore inner, StoreProfile profile) : ITaskStore
 {
-    public Task CreateAsync(AgentTask task, TaskRun? firstRun, CancellationToken cancellationToken) =>
+public Task CreateFollowUpAsync(AgentTask task, TaskRun? firstRun, int maxPerRun, CancellationToken cancellationToken) => inner.CreateFollowUpAsync(task, firstRun, maxPerRun, cancellationToken);
+
+        public Task CreateAsync(AgentTask task, TaskRun? firstRun, CancellationToken cancellationToken) =>
         inner.CreateAsync(task, firstRun, cancellationToken);
 
     public Task<AgentTask?> FindAsync(string idOrSlug, CancellationToken cancellationToken) => inner.FindAsync(idOrSlug, cancellationToken);

@@ -73,12 +73,15 @@ public sealed class AgentCronApp : IAsyncDisposable
         var services = builder.Services;
         services.AddSingleton(time);
         services.AddSingleton(engine);
-        services.AddSingleton(new TaskDefaults(zone, new TaskPolicies()));
+        var followUps = Settings.Bind<FollowUpOptions>(config, "FollowUps", yaml);
+        services.AddSingleton(new TaskDefaults(zone, new TaskPolicies(), followUps.MaxPerRun));
+        var runTokens = new Core.Security.RunTokens(System.Text.Encoding.UTF8.GetBytes(TokenFile.LoadOrCreate(Path.Combine(home, "run-token.key"))));
+        services.AddSingleton(runTokens);
         services.AddSingleton(StoreFactory.Open(options.Db, home, time));
         services.AddCommandRunner();
         services.AddClaudeRunner(Settings.Bind<Agents.Claude.ClaudeOptions>(config, "Agents:Claude", yaml));
         services.AddSingleton(sp => new RunnerRegistry(sp.GetServices<IAgentRunner>(), config["Defaults:Agent"] ?? "command"));
-        services.AddSingleton(sp => new RunEnvironment(ListeningAddress(sp).ToString().TrimEnd('/'), home));
+        services.AddSingleton(sp => new RunEnvironment(ListeningAddress(sp).ToString().TrimEnd('/'), home, runTokens));
         services.AddSingleton<Scheduler>();
         services.AddSingleton<TaskService>();
         services.AddSingleton(new ApiToken(token));

@@ -11,7 +11,7 @@ internal static class Rows
         id, slug, name, instructions, status, status_reason, trigger_kind, trigger_expr, trigger_tz, trigger_anchor,
         agent_provider, agent_model, agent_command, agent_cwd, thread, timeout_ms, retries, overlap, misfire, catch_up_ms,
         jitter_ms, max_failures, next_fire_at, last_run_id, last_run_at, last_run_status, last_summary, last_error,
-        consecutive_failures, created_at, updated_at, version, agent_permissions
+        consecutive_failures, created_at, updated_at, version, agent_permissions, created_by_run, recurring_follow_ups
         """;
 
     public const string RunColumns = """
@@ -59,7 +59,9 @@ internal static class Rows
                 CatchUp = TimeSpan.FromMilliseconds(r.GetInt64(19)),
                 Jitter = TimeSpan.FromMilliseconds(r.GetInt64(20)),
                 MaxConsecutiveFailures = r.GetInt32(21),
+                RecurringFollowUps = r.GetInt64(34) != 0,
             },
+            CreatedByRun = String(r, 33),
             NextFireAt = Time(r, 22),
             LastRunId = String(r, 23),
             LastRunAt = Time(r, 24),
@@ -98,6 +100,8 @@ internal static class Rows
         p.Add("$catch_up_ms", (long)t.Policies.CatchUp.TotalMilliseconds);
         p.Add("$jitter_ms", (long)t.Policies.Jitter.TotalMilliseconds);
         p.Add("$max_failures", t.Policies.MaxConsecutiveFailures);
+        p.Add("$recurring_follow_ups", t.Policies.RecurringFollowUps ? 1 : 0);
+        p.Add("$created_by_run", t.CreatedByRun);
         p.Add("$created_at", Micros(t.CreatedAt));
         BindTaskState(command, t);
     }

@@ -11,7 +11,8 @@ internal sealed class SqliteTaskStore(SqliteDatabase db) : ITaskStore
         VALUES ($id, $slug, $name, $instructions, $status, $status_reason, $trigger_kind, $trigger_expr, $trigger_tz,
                 $trigger_anchor, $agent_provider, $agent_model, $agent_command, $agent_cwd, $thread, $timeout_ms, $retries,
                 $overlap, $misfire, $catch_up_ms, $jitter_ms, $max_failures, $next_fire_at, $last_run_id, $last_run_at,
-                $last_run_status, $last_summary, $last_error, $consecutive_failures, $created_at, $updated_at, 1, $agent_permissions)
+                $last_run_status, $last_summary, $last_error, $consecutive_failures, $created_at, $updated_at, 1, $agent_permissions,
+                $created_by_run, $recurring_follow_ups)
         """;
 
     private const string Update = """
@@ -22,6 +23,7 @@ internal sealed class SqliteTaskStore(SqliteDatabase db) : ITaskStore
             agent_permissions = $agent_permissions, thread = $thread,
             timeout_ms = $timeout_ms, retries = $retries, overlap = $overlap, misfire = $misfire,
             catch_up_ms = $catch_up_ms, jitter_ms = $jitter_ms, max_failures = $max_failures,
+            recurring_follow_ups = $recurring_follow_ups,
             next_fire_at = $next_fire_at, updated_at = $updated_at, version = version + 1
         WHERE id = $id AND version = $expected
         """;
@@ -55,15 +57,7 @@ internal sealed class SqliteTaskStore(SqliteDatabase db) : ITaskStore
     public Task CreateAsync(AgentTask task, TaskRun? firstRun, CancellationToken cancellationToken) =>
         db.WriteAsync(connection =>
         {
-            try
-            {
-                Rows.Execute(connection, Insert, c => Rows.BindTask(c, task));
-            }
-            catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && ex.Message.Contains("tasks.slug", StringComparison.Ordinal))
-            {
-                throw new ConflictException($"a task with slug '{task.Slug}' already exists");
-            }
-
+            InsertTask(connection, task);
             if (firstRun is not null)
             {
                 SqliteRunStore.InsertRun(connection, firstRun);
@@ -71,6 +65,36 @@ internal sealed class SqliteTaskStore(SqliteDatabase db) : ITaskStore
 
             return true;
         }, cancellationToken);
+
+    public Task CreateFollowUpAsync(AgentTask task, TaskRun? firstRun, int maxPerRun, CancellationToken cancellationToken) =>
+        db.WriteAsync(connection =>
+        {
+            var created = (long)Rows.Scalar(connection, "SELECT COUNT(*) FROM tasks WHERE created_by_run = $run", c => c.Parameters.Add("$run", task.CreatedByRun))!;
+            if (created >= maxPerRun)
+            {
+                throw new ForbiddenException($"run '{task.CreatedByRun}' has already created {created} tasks; a run may create at most {maxPerRun} (FollowUps:MaxPerRun)");
+            }
+
+            InsertTask(connection, task);
+            if (firstRun is not null)
+            {
+                SqliteRunStore.InsertRun(connection, firstRun);
+            }
+
+            return true;
+        }, cancellationToken);
+
+    private static void InsertTask(SqliteConnection connection, AgentTask task)
+    {
+        try
+        {
+            Rows.Execute(connection, Insert, c => Rows.BindTask(c, task));
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && ex.Message.Contains("tasks.slug", StringComparison.Ordinal))
+        {
+            throw new ConflictException($"a task with slug '{task.Slug}' already exists");
+        }
+    }
 
     public Task<AgentTask?> FindAsync(string idOrSlug, CancellationToken cancellationToken) =>
         db.ReadAsync(

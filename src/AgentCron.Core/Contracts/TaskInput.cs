@@ -50,4 +50,7 @@ public sealed record PoliciesInput
     public string? CatchUp { get; init; }
     public string? Jitter { get; init; }
     public int? MaxConsecutiveFailures { get; init; }
+
+    /// <summary>Lets this task's agent create recurring tasks with its run token (default false: one-time follow-ups only).</summary>
+    public bool? RecurringFollowUps { get; init; }
 }

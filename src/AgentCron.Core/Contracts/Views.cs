@@ -16,6 +16,7 @@ public sealed record TaskView(
     AgentInput Agent,
     string? Thread,
     PoliciesView Policies,
+    string? CreatedByRun,
     DateTimeOffset? NextFireAt,
     string? LastRunId,
     DateTimeOffset? LastRunAt,
@@ -51,7 +52,9 @@ public sealed record TaskView(
             EnumText.ToText(t.Policies.Misfire),
             Durations.Format(t.Policies.CatchUp),
             Durations.Format(t.Policies.Jitter),
-            t.Policies.MaxConsecutiveFailures),
+            t.Policies.MaxConsecutiveFailures,
+            t.Policies.RecurringFollowUps),
+        t.CreatedByRun,
         t.NextFireAt,
         t.LastRunId,
         t.LastRunAt,
@@ -75,7 +78,7 @@ public sealed record TriggerView(string Kind, string Expression, string? Tz, Dat
         new(EnumText.ToText(trigger.Kind), trigger.Expression, trigger.TimeZoneId, trigger.Anchor, trigger.Describe());
 }
 
-public sealed record PoliciesView(string Timeout, int Retries, string Overlap, string Misfire, string CatchUp, string Jitter, int MaxConsecutiveFailures);
+public sealed record PoliciesView(string Timeout, int Retries, string Overlap, string Misfire, string CatchUp, string Jitter, int MaxConsecutiveFailures, bool RecurringFollowUps);
 
 /// <summary>A run as the API returns it.</summary>
 public sealed record RunView(

@@ -5,11 +5,12 @@ namespace AgentCron.Core.Engine;
 
 /// <summary>
 /// The <c>AGENTCRON_*</c> variables every agent process gets, so that it knows which task and run it is and where the
-/// daemon is. The admin token is never passed on (run-scoped tokens come with agent awareness).
+/// daemon is, and — with <paramref name="Tokens"/> — a token scoped to its own run (the admin token is never passed on).
 /// </summary>
 /// <param name="DaemonUrl">The URL agents use to reach this daemon's API.</param>
 /// <param name="DefaultWorkingDirectory">Where an agent runs when its task names no directory.</param>
-public sealed record RunEnvironment(string DaemonUrl, string DefaultWorkingDirectory)
+/// <param name="Tokens">Issues <c>AGENTCRON_TOKEN</c>, valid only while the run runs.</param>
+public sealed record RunEnvironment(string DaemonUrl, string DefaultWorkingDirectory, Security.RunTokens? Tokens = null)
 {
     public IReadOnlyDictionary<string, string> For(TaskRun run, AgentTask task)
     {
@@ -28,6 +29,11 @@ public sealed record RunEnvironment(string DaemonUrl, string DefaultWorkingDirec
         if (task.Thread is { } thread)
         {
             variables["AGENTCRON_THREAD"] = thread.ToString();
+        }
+
+        if (Tokens is not null)
+        {
+            variables["AGENTCRON_TOKEN"] = Tokens.Issue(run.Id);
         }
 
         return variables;

@@ -31,6 +31,9 @@ public sealed record AgentTask
     /// <summary>Why the task is paused (set by the engine on auto-pause, or "paused by user").</summary>
     public string? StatusReason { get; init; }
 
+    /// <summary>The run whose agent created this task as a follow-up (with its run-scoped token), if any.</summary>
+    public string? CreatedByRun { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 

@@ -26,6 +26,9 @@ public sealed record TaskPolicies
 
     /// <summary>The task is paused after this many failed runs in a row (0 = never).</summary>
     public int MaxConsecutiveFailures { get; init; } = 5;
+
+    /// <summary>Whether this task's agent may schedule recurring tasks (one-time follow-ups are always allowed).</summary>
+    public bool RecurringFollowUps { get; init; }
 }
 
 public enum OverlapPolicy

@@ -34,5 +34,8 @@ public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
 /// <summary>Thrown when a write conflicts with current state: a unique key, a stale version or an illegal transition.</summary>
 public sealed class ConflictException(string message) : Exception(message);
 
+/// <summary>Thrown when the caller may not do this (a run's token beyond its scope or its limits).</summary>
+public sealed class ForbiddenException(string message) : Exception(message);
+
 /// <summary>Thrown when a task or run does not exist.</summary>
 public sealed class NotFoundException(string message) : Exception(message);

@@ -11,6 +11,13 @@ public interface ITaskStore
     /// Throws <see cref="ConflictException"/> when the slug is taken.</summary>
     Task CreateAsync(AgentTask task, TaskRun? firstRun, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Inserts a task that a run's agent created (<see cref="AgentTask.CreatedByRun"/> set) unless that run has already
+    /// created <paramref name="maxPerRun"/> tasks — then <see cref="ForbiddenException"/>. Counting and inserting (with
+    /// <paramref name="firstRun"/>, if given) are one transaction, so concurrent requests of one run cannot exceed the limit.
+    /// </summary>
+    Task CreateFollowUpAsync(AgentTask task, TaskRun? firstRun, int maxPerRun, CancellationToken cancellationToken);
+
     /// <summary>The task by id or slug, or null.</summary>
     Task<AgentTask?> FindAsync(string idOrSlug, CancellationToken cancellationToken);
 

@@ -12,7 +12,20 @@ namespace AgentCron.Core.Tasks;
 /// </summary>
 public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, TaskDefaults defaults, Scheduler scheduler, TimeProvider time)
 {
-    public async Task<AgentTask> CreateAsync(TaskInput input, CancellationToken cancellationToken)
+    public Task<AgentTask> CreateAsync(TaskInput input, CancellationToken cancellationToken) => CreateAsync(input, null, cancellationToken);
+
+    /// <summary>
+    /// Creates a task for the agent of <paramref name="creator"/>, which calls with its run token: one-time tasks always,
+    /// recurring ones only if the creating task allows them (<c>policies.recurringFollowUps</c>), and at most
+    /// <see cref="TaskDefaults.MaxFollowUpsPerRun"/> per run.
+    /// </summary>
+    public async Task<AgentTask> CreateFollowUpAsync(TaskInput input, TaskRun creator, CancellationToken cancellationToken)
+    {
+        var creatorTask = await GetAsync(creator.TaskId, cancellationToken);
+        return await CreateAsync(input, (creator, creatorTask), cancellationToken);
+    }
+
+    private async Task<AgentTask> CreateAsync(TaskInput input, (TaskRun Run, AgentTask Task)? creator, CancellationToken cancellationToken)
     {
         var now = Now();
         var instructions = TaskValidation.Instructions(input.Instructions);
@@ -33,10 +46,16 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
             Thread = thread,
             Policies = TaskValidation.Policies(input.Policies, defaults.Policies),
             NextFireAt = input.Active == false ? null : trigger?.First(now),
+            CreatedByRun = creator?.Run.Id,
             CreatedAt = now,
             UpdatedAt = now,
             Version = 1,
         };
+        if (creator is { } by && !task.IsOneTime && !by.Task.Policies.RecurringFollowUps)
+        {
+            throw new ForbiddenException($"the agent of task '{by.Task.Slug}' may schedule one-time follow-ups only; to let it create recurring tasks, set policies.recurringFollowUps on that task");
+        }
+
         var firstRun = input.RunNow == true ? ManualRun(task, now) : null;
 
         // A generated slug that is taken gets a number; a slug the client chose is a conflict.
@@ -44,7 +63,9 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
         {
             try
             {
-                await store.Tasks.CreateAsync(task, firstRun, cancellationToken);
+                await (creator is null
+                    ? store.Tasks.CreateAsync(task, firstRun, cancellationToken)
+                    : store.Tasks.CreateFollowUpAsync(task, firstRun, defaults.MaxFollowUpsPerRun, cancellationToken));
                 break;
             }
             catch (ConflictException) when (input.Slug is null && n < 100)

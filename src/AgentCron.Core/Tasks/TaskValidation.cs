@@ -82,6 +82,7 @@ public static partial class TaskValidation
             CatchUp = input.CatchUp is { } catchUp ? Durations.Parse(catchUp, "policies.catchUp") : current.CatchUp,
             Jitter = input.Jitter is { } jitter ? ParseJitter(jitter) : current.Jitter,
             MaxConsecutiveFailures = input.MaxConsecutiveFailures ?? current.MaxConsecutiveFailures,
+            RecurringFollowUps = input.RecurringFollowUps ?? current.RecurringFollowUps,
         };
         if (policies.Retries is < 0 or > 100)
         {

@@ -9,7 +9,8 @@ public static class AgentsApi
     public static RouteGroupBuilder MapAgentsApi(this RouteGroupBuilder api)
     {
         api.MapGet("/agents", ListAsync).WithTags("Agents")
-            .WithSummary("The agent providers of this daemon: installed or not, version, path, and which is the default.");
+            .WithSummary("The agent providers of this daemon: installed or not, version, path, and which is the default.")
+            .AllowRunToken();
         return api;
     }
 

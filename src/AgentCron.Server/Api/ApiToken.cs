@@ -1,5 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using AgentCron.Core.Model;
+using AgentCron.Core.Ports;
+using AgentCron.Core.Security;
 
 namespace AgentCron.Server.Api;
 
@@ -13,19 +16,45 @@ public sealed class ApiToken(string token)
         && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
         && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[7..].Trim()), _token);
 
-    /// <summary>An endpoint filter answering 401 with a problem document when the token is missing or wrong.</summary>
+    /// <summary>
+    /// An endpoint filter: the daemon's token may do everything; a run's token (<see cref="RunTokens"/>) only what the
+    /// endpoint allows with <see cref="RunTokenAccess.AllowRunToken{TBuilder}"/> — read, create and cancel tasks — and only while its run
+    /// is running (403 otherwise); anything else is 401.
+    /// </summary>
     public static async ValueTask<object?> RequireAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        if (http.RequestServices.GetRequiredService<ApiToken>().Accepts(http.Request.Headers.Authorization))
+        string? header = http.Request.Headers.Authorization;
+        if (http.RequestServices.GetRequiredService<ApiToken>().Accepts(header))
         {
             return await next(context);
+        }
+
+        var bearer = header is { } h && h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? h[7..].Trim() : null;
+        if (bearer is not null && http.RequestServices.GetRequiredService<RunTokens>().RunIdOf(bearer) is { } runId)
+        {
+            var run = await http.RequestServices.GetRequiredService<IAgentCronStore>().Runs.FindAsync(runId, http.RequestAborted);
+            if (run is { Status: RunStatus.Running })
+            {
+                if (http.GetEndpoint()?.Metadata.GetMetadata<RunTokenAccess.RunTokenAllowed>() is null)
+                {
+                    return TypedResults.Problem(
+                        statusCode: StatusCodes.Status403Forbidden,
+                        title: "Forbidden",
+                        detail: "a run's token may read, create and cancel tasks and read runs, nothing else");
+                }
+
+                http.Items[typeof(RunTokenAccess.RunTokenAllowed)] = run;
+                return await next(context);
+            }
         }
 
         http.Response.Headers.WWWAuthenticate = "Bearer realm=\"agentcron\"";
         return TypedResults.Problem(
             statusCode: StatusCodes.Status401Unauthorized,
             title: "Unauthorized",
-            detail: "send 'Authorization: Bearer TOKEN'; the token is in $AGENTCRON_HOME/token (or set AGENTCRON_TOKEN for the CLI)");
+            detail: bearer?.StartsWith(RunTokens.Prefix, StringComparison.Ordinal) == true
+                ? "this run token is not valid (any more): a run's token works only while its run is running"
+                : "send 'Authorization: Bearer TOKEN'; the token is in $AGENTCRON_HOME/token (or set AGENTCRON_TOKEN for the CLI)");
     }
 }

@@ -12,7 +12,8 @@ public static class PreviewApi
     public static RouteGroupBuilder MapPreviewApi(this RouteGroupBuilder api)
     {
         api.MapGet("/preview", Preview).WithTags("Preview")
-            .WithSummary("The next occurrences of a trigger (give one of at, in, every, cron, window; tz for cron/window), after 'from' (default now).");
+            .WithSummary("The next occurrences of a trigger (give one of at, in, every, cron, window; tz for cron/window), after 'from' (default now).")
+            .AllowRunToken();
         return api;
     }
 

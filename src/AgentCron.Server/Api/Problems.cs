@@ -11,6 +11,7 @@ public static class Problems
     public static int StatusOf(Exception error) => error switch
     {
         InvalidFieldException or BadHttpRequestException => StatusCodes.Status400BadRequest,
+        ForbiddenException => StatusCodes.Status403Forbidden,
         NotFoundException => StatusCodes.Status404NotFound,
         ConflictException => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status500InternalServerError,
@@ -48,6 +49,7 @@ public static class Problems
             title: status switch
             {
                 400 => "Invalid request",
+                403 => "Forbidden",
                 404 => "Not found",
                 409 => "Conflict",
                 _ => "Internal error",

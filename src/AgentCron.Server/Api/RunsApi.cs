@@ -18,11 +18,11 @@ public static class RunsApi
     public static RouteGroupBuilder MapRunsApi(this RouteGroupBuilder api)
     {
         var runs = api.MapGroup("/runs").WithTags("Runs");
-        runs.MapGet("/", ListAsync).WithSummary("List runs, newest first, filtered by task and status and paginated with a cursor.");
-        runs.MapGet("/{id}", GetAsync).WithSummary("Show a run.");
-        runs.MapGet("/{id}/log", LogAsync).WithSummary("Read a run's log entries after a sequence number.");
-        runs.MapGet("/{id}/log/stream", StreamAsync).WithSummary("Follow a run's log live as Server-Sent Events ('log' events, then one 'end' event with the run).");
-        runs.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a run: a queued run at once, a running one by killing its agent's process tree.");
+        runs.MapGet("/", ListAsync).WithSummary("List runs, newest first, filtered by task and status and paginated with a cursor.").AllowRunToken();
+        runs.MapGet("/{id}", GetAsync).WithSummary("Show a run.").AllowRunToken();
+        runs.MapGet("/{id}/log", LogAsync).WithSummary("Read a run's log entries after a sequence number.").AllowRunToken();
+        runs.MapGet("/{id}/log/stream", StreamAsync).WithSummary("Follow a run's log live as Server-Sent Events ('log' events, then one 'end' event with the run).").AllowRunToken();
+        runs.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a run: a queued run at once, a running one by killing its agent's process tree.").AllowRunToken();
         return api;
     }
 

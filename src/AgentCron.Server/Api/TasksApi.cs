@@ -11,15 +11,15 @@ public static class TasksApi
     public static RouteGroupBuilder MapTasksApi(this RouteGroupBuilder api)
     {
         var tasks = api.MapGroup("/tasks").WithTags("Tasks");
-        tasks.MapGet("/", ListAsync).WithSummary("List tasks, oldest first, filtered by status and paginated with a cursor.");
-        tasks.MapPost("/", CreateAsync).WithSummary("Create a task.").Accepts<TaskInput>("application/json");
-        tasks.MapGet("/{id}", GetAsync).WithSummary("Show a task by id or slug.");
+        tasks.MapGet("/", ListAsync).WithSummary("List tasks, oldest first, filtered by status and paginated with a cursor.").AllowRunToken();
+        tasks.MapPost("/", CreateAsync).WithSummary("Create a task. With a run's token: a follow-up (one-time unless the run's task allows recurring ones; limited per run).").Accepts<TaskInput>("application/json").AllowRunToken();
+        tasks.MapGet("/{id}", GetAsync).WithSummary("Show a task by id or slug.").AllowRunToken();
         tasks.MapMethods("/{id}", ["PATCH"], UpdateAsync).WithSummary("Change the given members of a task. Send If-Match: \"VERSION\" to guard against lost updates.").Accepts<TaskInput>("application/json");
         tasks.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a task with its runs and logs; its running runs are stopped.");
         tasks.MapPost("/{id}/pause", PauseAsync).WithSummary("Pause a task: no scheduled runs until resumed.");
         tasks.MapPost("/{id}/resume", ResumeAsync).WithSummary("Resume a paused task from now on (missed occurrences are not caught up).");
         tasks.MapPost("/{id}/run", RunAsync).WithSummary("Queue a manual run now.");
-        tasks.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel the task's queued and running runs; a one-time task that has not run ends cancelled.");
+        tasks.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel the task's queued and running runs; a one-time task that has not run ends cancelled.").AllowRunToken();
         return api;
     }
 
@@ -32,7 +32,9 @@ public static class TasksApi
     private static async Task<Created<TaskView>> CreateAsync(HttpRequest request, TaskService service, CancellationToken cancellationToken)
     {
         var input = await ApiJson.ReadAsync<TaskInput>(request, cancellationToken);
-        var task = await service.CreateAsync(input, cancellationToken);
+        var task = RunTokenAccess.RunCaller(request.HttpContext) is { } run
+            ? await service.CreateFollowUpAsync(input, run, cancellationToken)
+            : await service.CreateAsync(input, cancellationToken);
         return TypedResults.Created($"/api/tasks/{task.Id}", TaskView.From(task));
     }
 

@@ -73,6 +73,7 @@ public class PlannerTests
         }
 
         public Task CreateAsync(AgentTask task, TaskRun? firstRun, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task CreateFollowUpAsync(AgentTask task, TaskRun? firstRun, int maxPerRun, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<AgentTask?> FindAsync(string idOrSlug, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<Page<AgentTask>> ListAsync(TaskQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task UpdateAsync(AgentTask task, long expectedVersion, CancellationToken cancellationToken) => throw new NotSupportedException();

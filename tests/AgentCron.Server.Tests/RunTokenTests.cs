@@ -1,0 +1,123 @@
+using System.Net;
+using AgentCron.Core.Contracts;
+using AgentCron.Server.Tests.Support;
+using AgentCron.TestKit;
+
+namespace AgentCron.Server.Tests;
+
+/// <summary>What an agent can do with the token of its own run (AGENTCRON_TOKEN): read, create and cancel tasks, within limits.</summary>
+public sealed class RunTokenTests : IAsyncLifetime, IDisposable
+{
+    private readonly TempDirectory _home = new();
+    private TestDaemon _daemon = null!;
+    private ApiClient _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        File.WriteAllText(_home.File("config.yaml"), "FollowUps:\n  MaxPerRun: 3\nEngine:\n  ShutdownGrace: 00:00:00\n");
+        _daemon = await TestDaemon.StartAsync(_home.Path);
+        _admin = new ApiClient(_daemon.App.Address, _daemon.App.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _admin.Dispose();
+        await _daemon.DisposeAsync();
+    }
+
+    public void Dispose() => _home.Dispose();
+
+    [Fact]
+    public async Task RunToken_CreatesReadsAndCancelsTasks_ButNothingElse()
+    {
+        var (run, token) = await StartRunAsync(recurringFollowUps: false);
+        using var agent = new ApiClient(_daemon.App.Address, token);
+
+        var followUp = await agent.ExpectAsync<TaskView>(HttpMethod.Post, "/api/tasks", HttpStatusCode.Created, OneTime("check the deploy again"));
+        Assert.Equal(run.Id, followUp.CreatedByRun);
+        await agent.ExpectAsync<PageView<TaskView>>(HttpMethod.Get, "/api/tasks", HttpStatusCode.OK);
+        await agent.ExpectAsync<RunView>(HttpMethod.Get, $"/api/runs/{run.Id}", HttpStatusCode.OK);
+        await agent.ExpectAsync<TaskView>(HttpMethod.Post, $"/api/tasks/{followUp.Id}/cancel", HttpStatusCode.OK);
+
+        foreach (var (method, path) in new[] { ("POST", $"/api/tasks/{followUp.Id}/pause"), ("DELETE", $"/api/tasks/{followUp.Id}"), ("PATCH", $"/api/tasks/{followUp.Id}"), ("POST", $"/api/tasks/{followUp.Id}/run") })
+        {
+            using var response = await agent.SendAsync(new HttpMethod(method), path, "{}");
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task RunToken_CreatesOnlyOneTimeTasks_UnlessItsTaskAllowsRecurringFollowUps()
+    {
+        var (_, strict) = await StartRunAsync(recurringFollowUps: false);
+        var (_, lenient) = await StartRunAsync(recurringFollowUps: true);
+        var recurring = new { instructions = "watch it", trigger = new { every = "1h" }, agent = new { command = "true" } };
+
+        using (var agent = new ApiClient(_daemon.App.Address, strict))
+        using (var refused = await agent.PostAsync("/api/tasks", recurring))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Contains("policies.recurringFollowUps", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var agent = new ApiClient(_daemon.App.Address, lenient))
+        {
+            await agent.ExpectAsync<TaskView>(HttpMethod.Post, "/api/tasks", HttpStatusCode.Created, recurring);
+        }
+    }
+
+    [Fact]
+    public async Task RunToken_CreatesAtMostTheConfiguredNumberOfTasks_PerRun()
+    {
+        var (_, token) = await StartRunAsync(recurringFollowUps: false);
+        using var agent = new ApiClient(_daemon.App.Address, token);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => agent.PostAsync("/api/tasks", OneTime($"follow-up {i}"))));
+
+        Assert.Equal(3, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(2, responses.Count(r => r.StatusCode == HttpStatusCode.Forbidden));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task RunToken_IsRefused_WhenForgedOrWhenItsRunHasEnded()
+    {
+        var (run, token) = await StartRunAsync(recurringFollowUps: false);
+        using (var forged = new ApiClient(_daemon.App.Address, token[..^4] + "0000"))
+        using (var response = await forged.SendAsync(HttpMethod.Get, "/api/tasks"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        await _admin.ExpectAsync<RunView>(HttpMethod.Post, $"/api/runs/{run.Id}/cancel", HttpStatusCode.OK);
+        await _admin.WaitForFinishAsync(run.Id);
+
+        using var agent = new ApiClient(_daemon.App.Address, token);
+        using var late = await agent.SendAsync(HttpMethod.Get, "/api/tasks");
+        Assert.Equal(HttpStatusCode.Unauthorized, late.StatusCode);
+        Assert.Contains("only while its run is running", await late.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts a run whose command writes down the token it was given, then waits; returns the running run and the token.</summary>
+    private async Task<(RunView Run, string Token)> StartRunAsync(bool recurringFollowUps)
+    {
+        var file = _home.File($"token-{Guid.NewGuid():N}");
+        var task = await _admin.CreateTaskAsync(new
+        {
+            instructions = "hold on",
+            agent = new { command = $"sh -c 'echo $AGENTCRON_TOKEN > {file}; sleep 60'" },
+            policies = new { recurringFollowUps, retries = 0 },
+            runNow = true,
+        });
+        var token = await Eventually.GetAsync(() => Task.FromResult(File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } t ? t : null), TimeSpan.FromSeconds(20), "the run's token");
+        var runs = await _admin.ExpectAsync<PageView<RunView>>(HttpMethod.Get, $"/api/runs?task={task.Id}", HttpStatusCode.OK);
+        Assert.StartsWith("acr_", token, StringComparison.Ordinal);
+        Assert.NotEqual(_daemon.App.Token, token);
+        return (Assert.Single(runs.Items), token);
+    }
+
+    private static object OneTime(string instructions) => new { instructions, trigger = new { @in = "1h" }, agent = new { command = "true" } };
+}
