@@ -32,7 +32,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
         var name = TaskValidation.Name(input.Name, instructions);
         var trigger = ResolveTrigger(input.Trigger, now);
         var thread = string.IsNullOrWhiteSpace(input.Thread) ? null : ThreadAnchor.Parse(input.Thread, "thread");
-        var provider = await ProviderAsync(input.Agent?.Provider, thread, cancellationToken);
+        var provider = await ProviderAsync(input.Agent?.Provider, thread, creator?.Task, cancellationToken);
         var task = new AgentTask
         {
             Id = Ids.New("t", time),
@@ -80,10 +80,11 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
 
     /// <summary>
     /// The provider of a new task, in order: the one it names; else the one that already holds a session on its thread
-    /// (a follow-up continues the conversation it belongs to); else the global default. It is fixed at creation, so
-    /// changing the default later never moves an existing task to another (possibly paid) agent.
+    /// (a follow-up continues the conversation it belongs to); else, for a task an agent creates, that agent's own
+    /// provider (its session on the thread is saved only when its run ends); else the global default. It is fixed at
+    /// creation, so changing the default later never moves an existing task to another (possibly paid) agent.
     /// </summary>
-    private async Task<string> ProviderAsync(string? named, ThreadAnchor? thread, CancellationToken cancellationToken)
+    private async Task<string> ProviderAsync(string? named, ThreadAnchor? thread, AgentTask? creator, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrWhiteSpace(named))
         {
@@ -101,7 +102,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
             }
         }
 
-        return runners.DefaultProvider;
+        return creator?.Agent.Provider ?? runners.DefaultProvider;
     }
 
     public async Task<AgentTask> GetAsync(string idOrSlug, CancellationToken cancellationToken) =>

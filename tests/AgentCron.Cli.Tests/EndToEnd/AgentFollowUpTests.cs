@@ -1,0 +1,92 @@
+using System.Text.Json;
+using AgentCron.TestKit;
+
+namespace AgentCron.Cli.Tests.EndToEnd;
+
+/// <summary>
+/// The capability at the heart of the product: a real Claude Code run whose model decides to schedule its own
+/// follow-up with `agentcron task create --in 2s --here …` through its shell tool. The follow-up is created with the
+/// run's token, fires, resumes the same Claude session, and its result is recorded on the same thread.
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class AgentFollowUpTests : IAsyncLifetime, IDisposable
+{
+    private const string Thread = "slack:C024BE91L:1700000000.000100";
+    private readonly TempDirectory _home = new();
+    private FakeModelServer _model = null!;
+
+    public async Task InitializeAsync() => _model = await FakeModelServer.StartAsync();
+
+    public async Task DisposeAsync() => await _model.DisposeAsync();
+
+    public void Dispose() => _home.Dispose();
+
+    [Fact]
+    public async Task Agent_SchedulesItsOwnFollowUpThroughItsShell_AndTheFollowUpResumesItsSession()
+    {
+        // `agentcron` on the agent's PATH: the CLI next to these tests, as an installed daemon would provide it.
+        var bin = Directory.CreateDirectory(_home.File("bin")).FullName;
+        var wrapper = Path.Combine(bin, "agentcron");
+        File.WriteAllText(wrapper, $"#!/bin/sh\nexec dotnet {AgentCronProcess.Dll} \"$@\"\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        File.WriteAllText(_home.File("config.yaml"), $"""
+            Agents:
+              Claude:
+                Executable: {TestTools.NpmBin("claude")}
+                Environment:
+                  ANTHROPIC_BASE_URL: {_model.Address.ToString().TrimEnd('/')}
+                  ANTHROPIC_API_KEY: sk-fake
+                  HOME: {_home.Path}
+                  CLAUDE_CODE_MAX_RETRIES: "0"
+            """);
+        _model.Reply(
+            new FakeReply.ToolUse("Bash", new { command = "agentcron task create --in 2s --here --name recheck --prompt 'Check the deploy of api-7 again.'" }),
+            new FakeReply.Text("The deploy is still rolling out; I scheduled a follow-up in 2 seconds."),
+            new FakeReply.Text("The deploy of api-7 is green now."));
+        await using var daemon = await DaemonProcess.StartAsync(_home.Path, new Dictionary<string, string>
+        {
+            ["PATH"] = $"{bin}:{Environment.GetEnvironmentVariable("PATH")}",
+        });
+
+        var created = await daemon.CliAsync("task", "create", "--agent", "claude", "--permissions", "full", "--thread", Thread,
+            "--name", "deploy-watch", "--prompt", "Check the deploy of api-7; if it is not done, check again later.", "--run-now", "--json");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var first = JsonDocument.Parse(created.Stdout).RootElement.GetProperty("id").GetString()!;
+
+        // The follow-up exists (created by the first run's agent), then fires and finishes.
+        var followUp = await Eventually.GetAsync(async () =>
+        {
+            var list = await daemon.CliAsync("task", "list", "--json");
+            var tasks = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray();
+            var recheck = tasks.FirstOrDefault(t => t.GetProperty("slug").GetString() == "recheck");
+            return recheck.ValueKind == JsonValueKind.Object && recheck.GetProperty("status").GetString() == "succeeded" ? (object)recheck.Clone() : null;
+        }, TimeSpan.FromSeconds(90), "the agent's follow-up to be created and to succeed") is JsonElement element ? element : default;
+
+        var firstRuns = await RunsAsync(daemon, first);
+        var followUpRuns = await RunsAsync(daemon, followUp.GetProperty("id").GetString()!);
+        var firstRun = Assert.Single(firstRuns);
+        var followUpRun = Assert.Single(followUpRuns);
+        Assert.Equal(firstRun.GetProperty("id").GetString(), followUp.GetProperty("createdByRun").GetString());
+        Assert.Equal(Thread, followUp.GetProperty("thread").GetString());
+        Assert.Equal("claudecode", followUp.GetProperty("agent").GetProperty("provider").GetString());
+        Assert.Equal("The deploy of api-7 is green now.", followUpRun.GetProperty("output").GetString());
+        Assert.Equal(firstRun.GetProperty("sessionId").GetString(), followUpRun.GetProperty("sessionId").GetString());
+
+        // The follow-up's request to the model carries the whole earlier conversation, tool call and result included.
+        var resumed = JsonSerializer.Serialize(_model.Requests[^1].Body.GetProperty("messages"));
+        Assert.Contains("Check the deploy of api-7; if it is not done", resumed, StringComparison.Ordinal);
+        Assert.Contains("Created task recheck", resumed, StringComparison.Ordinal);
+        Assert.Contains("I scheduled a follow-up in 2 seconds.", resumed, StringComparison.Ordinal);
+        Assert.Contains("Check the deploy of api-7 again.", resumed, StringComparison.Ordinal);
+    }
+
+    private static async Task<List<JsonElement>> RunsAsync(DaemonProcess daemon, string taskId)
+    {
+        var list = await daemon.CliAsync("runs", "list", "--task", taskId, "--json");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        return [.. JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray().Select(e => e.Clone())];
+    }
+}
