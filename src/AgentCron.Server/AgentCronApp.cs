@@ -81,7 +81,7 @@ public sealed class AgentCronApp : IAsyncDisposable
         services.AddCommandRunner();
         services.AddClaudeRunner(Settings.Bind<Agents.Claude.ClaudeOptions>(config, "Agents:Claude", yaml));
         services.AddSingleton(sp => new RunnerRegistry(sp.GetServices<IAgentRunner>(), config["Defaults:Agent"] ?? "command"));
-        services.AddSingleton(sp => new RunEnvironment(ListeningAddress(sp).ToString().TrimEnd('/'), home, runTokens));
+        services.AddSingleton(sp => new RunEnvironment(ListeningAddress(sp).ToString().TrimEnd('/'), home, runTokens, followUps.MaxPerRun));
         services.AddSingleton<Scheduler>();
         services.AddSingleton<TaskService>();
         services.AddSingleton(new ApiToken(token));

@@ -63,6 +63,12 @@ public sealed class ClaudeRunner(ClaudeOptions options) : IAgentRunner
             args.AddRange(["--allowedTools", tools]);
         }
 
+        // Only an agent that may run commands can act on the scheduling section; telling the others would mislead them.
+        if (request.Task.Agent.Permissions == AgentPermissions.Full && request.SchedulingPrompt is { } scheduling)
+        {
+            args.AddRange(["--append-system-prompt", scheduling]);
+        }
+
         // Headless runs need no update checks or telemetry; the user's own setting wins.
         var environment = new Dictionary<string, string>(request.Environment) { ["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1" };
         if (Environment.GetEnvironmentVariable("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC") is { } own)

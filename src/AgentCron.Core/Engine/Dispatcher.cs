@@ -267,7 +267,8 @@ public sealed class Dispatcher : IDisposable
 
             var request = new RunRequest(run, task, task.Agent.Cwd ?? _environment.DefaultWorkingDirectory, _environment.For(run, task), pid =>
                 recordingProcess(_store.Runs.SetProcessAsync(run.Id, run.Attempt, _options.NodeId, Environment.MachineName, pid, ProcessGroup.Identify(pid), CancellationToken.None)),
-                session?.SessionId);
+                session?.SessionId,
+                _environment.SchedulingPrompt(task));
             var result = await runner.RunAsync(request, log, execution.Token);
             return (AttemptOutcome.From(result), StopReason.None);
         }

@@ -10,8 +10,12 @@ namespace AgentCron.Core.Engine;
 /// <param name="DaemonUrl">The URL agents use to reach this daemon's API.</param>
 /// <param name="DefaultWorkingDirectory">Where an agent runs when its task names no directory.</param>
 /// <param name="Tokens">Issues <c>AGENTCRON_TOKEN</c>, valid only while the run runs.</param>
-public sealed record RunEnvironment(string DaemonUrl, string DefaultWorkingDirectory, Security.RunTokens? Tokens = null)
+/// <param name="MaxFollowUpsPerRun">What agents are told about their token's limit.</param>
+public sealed record RunEnvironment(string DaemonUrl, string DefaultWorkingDirectory, Security.RunTokens? Tokens = null, int MaxFollowUpsPerRun = 5)
 {
+    /// <summary>The scheduling section for an agent of <paramref name="task"/>, or null when its runs get no token to act on it.</summary>
+    public string? SchedulingPrompt(AgentTask task) => Tokens is null ? null : Tasks.AgentPrompt.Section(task.Thread?.ToString(), MaxFollowUpsPerRun);
+
     public IReadOnlyDictionary<string, string> For(TaskRun run, AgentTask task)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal)

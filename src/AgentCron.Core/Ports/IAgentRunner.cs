@@ -38,13 +38,15 @@ public sealed record AgentInfo(bool Available, string? Path, string? Version, st
 /// <param name="Environment">Variables to add to the agent's environment (<c>AGENTCRON_*</c>).</param>
 /// <param name="ProcessStarted">Called with the agent's process id as soon as it starts.</param>
 /// <param name="ResumeSessionId">The agent's native session to continue (<c>claude --resume</c>, …); null starts a new one.</param>
+/// <param name="SchedulingPrompt">The system-prompt section on scheduling follow-ups (<see cref="Tasks.AgentPrompt"/>), for agents that can run commands.</param>
 public sealed record RunRequest(
     TaskRun Run,
     AgentTask Task,
     string WorkingDirectory,
     IReadOnlyDictionary<string, string> Environment,
     Action<int> ProcessStarted,
-    string? ResumeSessionId = null);
+    string? ResumeSessionId = null,
+    string? SchedulingPrompt = null);
 
 /// <summary>What an attempt produced.</summary>
 /// <param name="Succeeded">Decides between <c>succeeded</c> and <c>failed</c>.</param>

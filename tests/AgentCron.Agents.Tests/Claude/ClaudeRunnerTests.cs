@@ -3,6 +3,7 @@ using AgentCron.Agents.Claude;
 using AgentCron.Core.Engine;
 using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
+using AgentCron.Core.Tasks;
 using AgentCron.TestKit;
 using AgentCron.Tests;
 
@@ -108,6 +109,7 @@ public sealed class ClaudeRunnerTests : IAsyncLifetime, IDisposable
         var toolResult = Assert.Single(_log.Entries, e => e.Type == "tool.result");
         Assert.True(toolResult.Data.GetProperty("isError").GetBoolean());
         Assert.Contains("tool_result", JsonSerializer.Serialize(_model.Requests[^1].Body), StringComparison.Ordinal);
+        Assert.DoesNotContain("Scheduling follow-ups with AgentCron", JsonSerializer.Serialize(_model.Requests[0].Body), StringComparison.Ordinal);
         Assert.False(File.Exists("/tmp/should-not-exist-agentcron"));
     }
 
@@ -121,6 +123,7 @@ public sealed class ClaudeRunnerTests : IAsyncLifetime, IDisposable
 
         Assert.True(result.Succeeded, result.Error);
         Assert.Equal("done", File.ReadAllText(marker).Trim());
+        Assert.Contains("Scheduling follow-ups with AgentCron", JsonSerializer.Serialize(_model.Requests[0].Body.GetProperty("system")), StringComparison.Ordinal);
         Assert.False(Assert.Single(_log.Entries, e => e.Type == "tool.result").Data.GetProperty("isError").GetBoolean());
     }
 
@@ -170,7 +173,7 @@ public sealed class ClaudeRunnerTests : IAsyncLifetime, IDisposable
             // Claude Code retries failed API calls ten times with growing delays; a test wants the first answer.
             ["CLAUDE_CODE_MAX_RETRIES"] = "0",
         };
-        return new RunRequest(run, task, _home.Path, environment, processStarted, resume);
+        return new RunRequest(run, task, _home.Path, environment, processStarted, resume, AgentPrompt.Section(null, 5));
     }
 
     private static string Messages(RecordedRequest request) => JsonSerializer.Serialize(request.Body.GetProperty("messages"));

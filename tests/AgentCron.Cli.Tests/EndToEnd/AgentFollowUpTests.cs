@@ -75,6 +75,11 @@ public sealed class AgentFollowUpTests : IAsyncLifetime, IDisposable
         Assert.Equal("The deploy of api-7 is green now.", followUpRun.GetProperty("output").GetString());
         Assert.Equal(firstRun.GetProperty("sessionId").GetString(), followUpRun.GetProperty("sessionId").GetString());
 
+        // The agent was told how to schedule follow-ups, with its thread filled in.
+        var system = JsonSerializer.Serialize(_model.Requests[0].Body.GetProperty("system"));
+        Assert.Contains("agentcron task create --in 30m --here", system, StringComparison.Ordinal);
+        Assert.Contains(Thread, system, StringComparison.Ordinal);
+
         // The follow-up's request to the model carries the whole earlier conversation, tool call and result included.
         var resumed = JsonSerializer.Serialize(_model.Requests[^1].Body.GetProperty("messages"));
         Assert.Contains("Check the deploy of api-7; if it is not done", resumed, StringComparison.Ordinal);
