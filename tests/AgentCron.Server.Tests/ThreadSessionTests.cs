@@ -17,16 +17,7 @@ public sealed class ThreadSessionTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         _model = await FakeModelServer.StartAsync();
-        File.WriteAllText(_home.File("config.yaml"), $"""
-            Agents:
-              Claude:
-                Executable: {TestTools.NpmBin("claude")}
-                Environment:
-                  ANTHROPIC_BASE_URL: {_model.Address.ToString().TrimEnd('/')}
-                  ANTHROPIC_API_KEY: sk-fake
-                  HOME: {_home.Path}
-                  CLAUDE_CODE_MAX_RETRIES: "0"
-            """);
+        File.WriteAllText(_home.File("config.yaml"), _model.ClaudeConfig(_home.Path));
     }
 
     public async Task DisposeAsync() => await _model.DisposeAsync();

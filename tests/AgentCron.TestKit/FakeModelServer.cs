@@ -76,6 +76,21 @@ public sealed class FakeModelServer : IAsyncDisposable
         return this;
     }
 
+    /// <summary>
+    /// A daemon <c>config.yaml</c> that runs the real Claude Code (from .tools) against this server, with its state in
+    /// <paramref name="home"/> and no API retries (a test wants the first answer).
+    /// </summary>
+    public string ClaudeConfig(string home) => $"""
+        Agents:
+          Claude:
+            Executable: {TestTools.NpmBin("claude")}
+            Environment:
+              ANTHROPIC_BASE_URL: {Address.ToString().TrimEnd('/')}
+              ANTHROPIC_API_KEY: sk-fake
+              HOME: {home}
+              CLAUDE_CODE_MAX_RETRIES: "0"
+        """;
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

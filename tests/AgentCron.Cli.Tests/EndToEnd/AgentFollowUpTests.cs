@@ -32,16 +32,7 @@ public sealed class AgentFollowUpTests : IAsyncLifetime, IDisposable
         {
             File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
-        File.WriteAllText(_home.File("config.yaml"), $"""
-            Agents:
-              Claude:
-                Executable: {TestTools.NpmBin("claude")}
-                Environment:
-                  ANTHROPIC_BASE_URL: {_model.Address.ToString().TrimEnd('/')}
-                  ANTHROPIC_API_KEY: sk-fake
-                  HOME: {_home.Path}
-                  CLAUDE_CODE_MAX_RETRIES: "0"
-            """);
+        File.WriteAllText(_home.File("config.yaml"), _model.ClaudeConfig(_home.Path));
         _model.Reply(
             new FakeReply.ToolUse("Bash", new { command = "agentcron task create --in 2s --here --name recheck --prompt 'Check the deploy of api-7 again.'" }),
             new FakeReply.Text("The deploy is still rolling out; I scheduled a follow-up in 2 seconds."),
