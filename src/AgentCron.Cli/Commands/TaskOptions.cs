@@ -66,6 +66,12 @@ public sealed class TaskOptions
     public Option<string> CatchUp { get; } = new("--catch-up") { Description = "Missed occurrences older than this are not caught up", HelpName = "DURATION" };
     public Option<string> Jitter { get; } = new("--jitter") { Description = "Delay each occurrence by a random amount up to this", HelpName = "DURATION" };
     public Option<int?> MaxFailures { get; } = new("--max-failures") { Description = "Pause the task after this many consecutive failures", HelpName = "N" };
+    public Option<bool?> RecurringFollowUps { get; } = new("--recurring-follow-ups")
+    {
+        Description = "Let this task's agent schedule recurring tasks too (one-time follow-ups are always allowed); false turns it off",
+        HelpName = "true|false",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
 
     /// <summary>Create only.</summary>
     public Option<bool>? Paused { get; }
@@ -122,6 +128,7 @@ public sealed class TaskOptions
             CatchUp = Value(CatchUp),
             Jitter = Value(Jitter),
             MaxConsecutiveFailures = parse.GetValue(MaxFailures),
+            RecurringFollowUps = parse.GetResult(RecurringFollowUps) is null ? null : parse.GetValue(RecurringFollowUps) ?? true,
         };
 
         return new TaskInput
@@ -178,7 +185,7 @@ public sealed class TaskOptions
         Option[] options =
         [
             At, In, Every, Cron, Window, Tz, Prompt, PromptFile, Name, Slug, Agent, Model, Permissions, Command, Cwd, Thread,
-            Timeout, Retries, Overlap, Misfire, CatchUp, Jitter, MaxFailures,
+            Timeout, Retries, Overlap, Misfire, CatchUp, Jitter, MaxFailures, RecurringFollowUps,
         ];
         foreach (var option in options)
             command.Options.Add(option);

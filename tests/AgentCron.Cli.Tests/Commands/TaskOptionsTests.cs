@@ -91,6 +91,17 @@ public sealed class TaskOptionsTests
         Assert.Equal(new TaskInput { Instructions = "x" }, Create("--prompt", "x"));
     }
 
+    [Theory]
+    [InlineData(new string[0], null)]
+    [InlineData(new[] { "--recurring-follow-ups" }, true)]
+    [InlineData(new[] { "--recurring-follow-ups", "false" }, false)]
+    public void ToInput_SetsRecurringFollowUps_OnlyWhenGiven(string[] flags, bool? expected)
+    {
+        var input = Create(["--every", "1h", "--prompt", "x", .. flags]);
+
+        Assert.Equal(expected, input.Policies?.RecurringFollowUps);
+    }
+
     [Fact]
     public void ToInput_AnchorsToTheCurrentRunsThread_WithHere()
     {
