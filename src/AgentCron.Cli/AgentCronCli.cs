@@ -22,6 +22,7 @@ public static class AgentCronCli
             PreviewCommand.Create(context),
             AgentsCommand.Create(context),
             PromptCommand.Create(context),
+            McpCommand.Create(context),
         };
     }
 
