@@ -12,6 +12,6 @@ public static class AgentsServiceCollectionExtensions
         services.AddSingleton<IAgentRunner, CommandRunner>();
 
     /// <summary>Registers the <c>claudecode</c> runner (alias <c>claude</c>): Claude Code in print mode with stream-json output.</summary>
-    public static IServiceCollection AddClaudeRunner(this IServiceCollection services, ClaudeOptions options) =>
-        services.AddSingleton<IAgentRunner>(new ClaudeRunner(options));
+    public static IServiceCollection AddClaudeRunner(this IServiceCollection services, ClaudeOptions options, IReadOnlyList<string>? mcpServer = null) =>
+        services.AddSingleton<IAgentRunner>(new ClaudeRunner(options, mcpServer));
 }

@@ -79,7 +79,7 @@ public sealed class AgentCronApp : IAsyncDisposable
         services.AddSingleton(runTokens);
         services.AddSingleton(StoreFactory.Open(options.Db, home, time));
         services.AddCommandRunner();
-        services.AddClaudeRunner(Settings.Bind<Agents.Claude.ClaudeOptions>(config, "Agents:Claude", yaml));
+        services.AddClaudeRunner(Settings.Bind<Agents.Claude.ClaudeOptions>(config, "Agents:Claude", yaml), SelfCommand.Mcp());
         services.AddSingleton(sp => new RunnerRegistry(sp.GetServices<IAgentRunner>(), config["Defaults:Agent"] ?? "command"));
         services.AddSingleton(sp => new RunEnvironment(ListeningAddress(sp).ToString().TrimEnd('/'), home, runTokens, followUps.MaxPerRun));
         services.AddSingleton<Scheduler>();

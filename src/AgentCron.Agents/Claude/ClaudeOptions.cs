@@ -11,4 +11,7 @@ public sealed record ClaudeOptions
     /// Keep secrets such as <c>ANTHROPIC_API_KEY</c> in the daemon's environment rather than in configuration files.
     /// </summary>
     public Dictionary<string, string> Environment { get; init; } = [];
+
+    /// <summary>Give Claude Code AgentCron's MCP tools (<c>agentcron mcp</c>) in every run (default true).</summary>
+    public bool Mcp { get; init; } = true;
 }

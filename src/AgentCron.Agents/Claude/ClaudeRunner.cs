@@ -12,7 +12,9 @@ namespace AgentCron.Agents.Claude;
 /// session id, model, tokens and cost come from its <c>result</c> record. Tools that need permission are refused in
 /// this mode unless the task's <c>agent.permissions</c> allows them (edit: file tools; full: also Bash).
 /// </summary>
-public sealed class ClaudeRunner(ClaudeOptions options) : IAgentRunner
+/// <param name="options">The runner's settings.</param>
+/// <param name="mcpServer">How to start <c>agentcron mcp</c> (program and arguments), offered to Claude Code as an MCP server.</param>
+public sealed class ClaudeRunner(ClaudeOptions options, IReadOnlyList<string>? mcpServer = null) : IAgentRunner
 {
     public string Provider => "claudecode";
 
@@ -58,9 +60,20 @@ public sealed class ClaudeRunner(ClaudeOptions options) : IAgentRunner
             args.AddRange(["--resume", session]);
         }
 
-        if (AllowedTools(request.Task.Agent.Permissions) is { } tools)
+        List<string> allowed = AllowedTools(request.Task.Agent.Permissions) is { } tools ? [tools] : [];
+
+        // AgentCron's own MCP tools (scheduling with the run's token): allowed at every posture, since they neither edit
+        // files nor run commands. The MCP server inherits the run's environment (AGENTCRON_URL, _TOKEN, _THREAD).
+        if (options.Mcp && mcpServer is { Count: > 0 })
         {
-            args.AddRange(["--allowedTools", tools]);
+            var config = System.Text.Json.JsonSerializer.Serialize(new { mcpServers = new { agentcron = new { command = mcpServer[0], args = mcpServer.Skip(1) } } });
+            args.AddRange(["--mcp-config", config]);
+            allowed.Add("mcp__agentcron");
+        }
+
+        if (allowed.Count > 0)
+        {
+            args.AddRange(["--allowedTools", string.Join(',', allowed)]);
         }
 
         // Only an agent that may run commands can act on the scheduling section; telling the others would mislead them.

@@ -22,8 +22,21 @@ public sealed class AgentFollowUpTests : IAsyncLifetime, IDisposable
     public void Dispose() => _home.Dispose();
 
     [Fact]
-    public async Task Agent_SchedulesItsOwnFollowUpThroughItsShell_AndTheFollowUpResumesItsSession()
+    public Task Agent_SchedulesItsOwnFollowUpThroughItsShell_AndTheFollowUpResumesItsSession() => ScheduleFollowUpAsync(
+        new FakeReply.ToolUse("Bash", new { command = "agentcron task create --in 2s --here --name recheck --prompt 'Check the deploy of api-7 again.'" }),
+        ["--permissions", "full"],
+        "Created task recheck");
+
+    [Fact]
+    public Task Agent_SchedulesItsOwnFollowUpThroughMcp_AndTheFollowUpResumesItsSession() => ScheduleFollowUpAsync(
+        new FakeReply.ToolUse("mcp__agentcron__schedule_follow_up", new { prompt = "Check the deploy of api-7 again.", @in = "2s", name = "recheck" }),
+        [],
+        "Scheduled task recheck");
+
+    /// <summary>A Claude run whose model schedules a follow-up with <paramref name="toolCall"/>; the follow-up must fire and resume the session.</summary>
+    private async Task ScheduleFollowUpAsync(FakeReply toolCall, string[] posture, string toolOutput)
     {
+
         // `agentcron` on the agent's PATH: the CLI next to these tests, as an installed daemon would provide it.
         var bin = Directory.CreateDirectory(_home.File("bin")).FullName;
         var wrapper = Path.Combine(bin, "agentcron");
@@ -34,7 +47,7 @@ public sealed class AgentFollowUpTests : IAsyncLifetime, IDisposable
         }
         File.WriteAllText(_home.File("config.yaml"), _model.ClaudeConfig(_home.Path));
         _model.Reply(
-            new FakeReply.ToolUse("Bash", new { command = "agentcron task create --in 2s --here --name recheck --prompt 'Check the deploy of api-7 again.'" }),
+            toolCall,
             new FakeReply.Text("The deploy is still rolling out; I scheduled a follow-up in 2 seconds."),
             new FakeReply.Text("The deploy of api-7 is green now."));
         await using var daemon = await DaemonProcess.StartAsync(_home.Path, new Dictionary<string, string>
@@ -42,8 +55,9 @@ public sealed class AgentFollowUpTests : IAsyncLifetime, IDisposable
             ["PATH"] = $"{bin}:{Environment.GetEnvironmentVariable("PATH")}",
         });
 
-        var created = await daemon.CliAsync("task", "create", "--agent", "claude", "--permissions", "full", "--thread", Thread,
-            "--name", "deploy-watch", "--prompt", "Check the deploy of api-7; if it is not done, check again later.", "--run-now", "--json");
+        var created = await daemon.CliAsync([
+            "task", "create", "--agent", "claude", .. posture, "--thread", Thread,
+            "--name", "deploy-watch", "--prompt", "Check the deploy of api-7; if it is not done, check again later.", "--run-now", "--json"]);
         Assert.True(created.ExitCode == 0, created.ToString());
         var first = JsonDocument.Parse(created.Stdout).RootElement.GetProperty("id").GetString()!;
 
@@ -66,15 +80,18 @@ public sealed class AgentFollowUpTests : IAsyncLifetime, IDisposable
         Assert.Equal("The deploy of api-7 is green now.", followUpRun.GetProperty("output").GetString());
         Assert.Equal(firstRun.GetProperty("sessionId").GetString(), followUpRun.GetProperty("sessionId").GetString());
 
-        // The agent was told how to schedule follow-ups, with its thread filled in.
-        var system = JsonSerializer.Serialize(_model.Requests[0].Body.GetProperty("system"));
-        Assert.Contains("agentcron task create --in 30m --here", system, StringComparison.Ordinal);
-        Assert.Contains(Thread, system, StringComparison.Ordinal);
+        // An agent that may run commands was told how to schedule follow-ups, with its thread filled in.
+        if (posture.Contains("full"))
+        {
+            var system = JsonSerializer.Serialize(_model.Requests[0].Body.GetProperty("system"));
+            Assert.Contains("agentcron task create --in 30m --here", system, StringComparison.Ordinal);
+            Assert.Contains(Thread, system, StringComparison.Ordinal);
+        }
 
         // The follow-up's request to the model carries the whole earlier conversation, tool call and result included.
         var resumed = JsonSerializer.Serialize(_model.Requests[^1].Body.GetProperty("messages"));
         Assert.Contains("Check the deploy of api-7; if it is not done", resumed, StringComparison.Ordinal);
-        Assert.Contains("Created task recheck", resumed, StringComparison.Ordinal);
+        Assert.Contains(toolOutput, resumed, StringComparison.Ordinal);
         Assert.Contains("I scheduled a follow-up in 2 seconds.", resumed, StringComparison.Ordinal);
         Assert.Contains("Check the deploy of api-7 again.", resumed, StringComparison.Ordinal);
     }
