@@ -224,6 +224,10 @@ internal static class Rows
         return value is DBNull ? null : value;
     }
 
+    /// <summary>A scalar query whose answer is an instant (e.g. <c>MIN(next_fire_at)</c>), or null when there is none.</summary>
+    public static DateTimeOffset? ScalarInstant(SqliteConnection connection, string sql, Action<SqliteCommand>? bind = null) =>
+        Scalar(connection, sql, bind) is long micros ? Instant(micros) : null;
+
     /// <summary>
     /// The connection's command for <paramref name="sql"/>, created once and kept with the connection, so SQLite compiles
     /// each statement once per connection instead of on every call (the writer connection lives as long as the daemon).

@@ -8,7 +8,7 @@ namespace AgentCron.Sqlite;
 /// touches no table, so checking it often costs next to nothing. It lets a daemon see work created by another daemon
 /// on the same file within milliseconds instead of at its next timed wake-up.
 /// </summary>
-internal sealed class SqliteChangeFeed(SqliteDatabase db, TimeProvider time) : IStoreChangeFeed
+internal sealed class SqliteChangeFeed(SqliteDatabase db, TimeProvider time) : IStoreChangeFeed, IDisposable
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
     private SqliteConnection? _connection;
@@ -30,4 +30,6 @@ internal sealed class SqliteChangeFeed(SqliteDatabase db, TimeProvider time) : I
             await Task.Delay(Interval, time, cancellationToken);
         }
     }
+
+    public void Dispose() => _connection?.Dispose();
 }

@@ -93,12 +93,10 @@ internal sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
 
     public Task<DateTimeOffset?> NextQueuedAtAsync(DateTimeOffset? after, CancellationToken cancellationToken) =>
         db.ReadAsync(
-            connection => Rows.Scalar(
+            connection => Rows.ScalarInstant(
                 connection,
                 "SELECT MIN(not_before) FROM runs INDEXED BY runs_queued WHERE status = 'queued' AND ($after IS NULL OR not_before > $after)",
-                c => c.Parameters.Add("$after", Rows.Micros(after))) is long micros
-                ? Rows.Instant(micros)
-                : (DateTimeOffset?)null,
+                c => c.Parameters.Add("$after", Rows.Micros(after))),
             cancellationToken);
 
     public Task SetProcessAsync(string runId, int attempt, string owner, string host, int pid, string? identity, CancellationToken cancellationToken) =>
@@ -169,9 +167,7 @@ internal sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
         }, cancellationToken);
 
     public Task<DateTimeOffset?> NextLeaseExpiryAsync(CancellationToken cancellationToken) =>
-        db.ReadAsync(connection => Rows.Scalar(connection, "SELECT MIN(lease_expires_at) FROM runs WHERE status = 'running'") is long micros
-            ? Rows.Instant(micros)
-            : (DateTimeOffset?)null, cancellationToken);
+        db.ReadAsync(connection => Rows.ScalarInstant(connection, "SELECT MIN(lease_expires_at) FROM runs WHERE status = 'running'"), cancellationToken);
 
     public Task<TaskRun?> CancelAsync(string runId, DateTimeOffset now, Func<ClaimedRun, Completion> finish, CancellationToken cancellationToken) =>
         db.WriteAsync(connection =>

@@ -6,6 +6,7 @@ namespace AgentCron.Sqlite;
 public sealed class SqliteStore : IAgentCronStore
 {
     private readonly SqliteDatabase _db;
+    private readonly SqliteChangeFeed _changes;
 
     public SqliteStore(string path, TimeProvider time)
     {
@@ -20,7 +21,7 @@ public sealed class SqliteStore : IAgentCronStore
         Runs = new SqliteRunStore(_db);
         Logs = new SqliteRunLogStore(_db);
         Threads = new SqliteThreadStore(_db);
-        Changes = new SqliteChangeFeed(_db, time);
+        _changes = new SqliteChangeFeed(_db, time);
     }
 
     public string Path => _db.Path;
@@ -28,7 +29,7 @@ public sealed class SqliteStore : IAgentCronStore
     public IRunStore Runs { get; }
     public IRunLogStore Logs { get; }
     public IThreadStore Threads { get; }
-    public IStoreChangeFeed? Changes { get; }
+    public IStoreChangeFeed? Changes => _changes;
 
     public Task MigrateAsync(CancellationToken cancellationToken)
     {
@@ -37,5 +38,9 @@ public sealed class SqliteStore : IAgentCronStore
         return Task.CompletedTask;
     }
 
-    public ValueTask DisposeAsync() => _db.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        _changes.Dispose();
+        return _db.DisposeAsync();
+    }
 }

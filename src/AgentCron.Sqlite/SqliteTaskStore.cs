@@ -156,9 +156,7 @@ internal sealed class SqliteTaskStore(SqliteDatabase db) : ITaskStore
         db.WriteAsync(connection => Rows.Execute(connection, "DELETE FROM tasks WHERE id = $id", c => c.Parameters.Add("$id", id)) > 0, cancellationToken);
 
     public Task<DateTimeOffset?> NextFireAtAsync(CancellationToken cancellationToken) =>
-        db.ReadAsync(connection => Rows.Scalar(connection, NextFireQuery) is long micros
-            ? Rows.Instant(micros)
-            : (DateTimeOffset?)null, cancellationToken);
+        db.ReadAsync(connection => Rows.ScalarInstant(connection, NextFireQuery), cancellationToken);
 
     public Task<PlanResult> PlanDueAsync(DateTimeOffset now, int limit, Func<PlanInput, PlanDecision> plan, CancellationToken cancellationToken) =>
         db.WriteAsync(connection =>

@@ -82,11 +82,11 @@ public sealed class ClaudeRunner(ClaudeOptions options, IReadOnlyList<string>? m
             args.AddRange(["--append-system-prompt", scheduling]);
         }
 
-        // Headless runs need no update checks or telemetry; the user's own setting wins.
-        var environment = new Dictionary<string, string>(request.Environment) { ["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1" };
-        if (Environment.GetEnvironmentVariable("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC") is { } own)
+        // Headless runs need no update checks or telemetry; a setting in the daemon's environment (inherited) wins.
+        var environment = new Dictionary<string, string>(request.Environment);
+        if (Environment.GetEnvironmentVariable("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC") is null)
         {
-            environment["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = own;
+            environment["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1";
         }
 
         foreach (var (name, value) in options.Environment)

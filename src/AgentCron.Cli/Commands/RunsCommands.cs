@@ -7,9 +7,6 @@ using AgentCron.Core.Contracts;
 
 namespace AgentCron.Cli.Commands;
 
-/// <summary>A page of a run's log as <c>GET /api/runs/{id}/log</c> returns it.</summary>
-public sealed record LogPage(IReadOnlyList<LogEntryView> Items, long Next, bool Finished);
-
 /// <summary><c>agentcron runs list | show | log | cancel</c>.</summary>
 internal static class RunsCommands
 {
@@ -114,7 +111,7 @@ internal static class RunsCommands
         var finished = false;
         while (true)
         {
-            var page = await client.SendAsync<LogPage>(
+            var page = await client.SendAsync<LogView>(
                 HttpMethod.Get, $"{RunPath(runId)}/log" + AgentCronClient.Query(("after", Text(after)), ("limit", Text(LogPageSize))), null, NotFound(runId), ct);
             finished = page.Value.Finished;
             if (json && page.Json.TryGetProperty("items", out var items))

@@ -144,6 +144,9 @@ public sealed record LogEntryView(long Seq, DateTimeOffset At, int Attempt, stri
 /// <summary>An agent provider as <c>GET /api/agents</c> lists it.</summary>
 public sealed record AgentView(string Provider, IReadOnlyList<string> Aliases, bool IsDefault, bool Available, string? Path, string? Version, string Note);
 
+/// <summary>A slice of a run's log: pass <see cref="Next"/> as <c>after</c> for more; <see cref="Finished"/> once the run has ended.</summary>
+public sealed record LogView(IReadOnlyList<LogEntryView> Items, long Next, bool Finished);
+
 /// <summary>A page of a listing; pass <see cref="NextCursor"/> as <c>cursor</c> to get the next one.</summary>
 public sealed record PageView<T>(IReadOnlyList<T> Items, string? NextCursor);
 

@@ -232,7 +232,7 @@ public sealed class Dispatcher : IDisposable
             log.Write("attempt.finished", new
             {
                 attempt = run.Attempt,
-                status = StatusName(outcome.Status),
+                status = EnumText.ToText(outcome.Status),
                 exitCode = outcome.Result?.ExitCode,
                 error = outcome.Error,
                 durationMs = Math.Round((finished - started).TotalMilliseconds, 3),
@@ -356,12 +356,6 @@ public sealed class Dispatcher : IDisposable
             // Recording the pid only helps orphan clean-up; the run goes on without it.
         }
     }
-
-    internal static string StatusName(RunStatus status) => status switch
-    {
-        RunStatus.TimedOut => "timed_out",
-        _ => status.ToString().ToLowerInvariant(),
-    };
 
     private enum StopReason
     {

@@ -11,10 +11,12 @@ public sealed class ApiToken(string token)
 {
     private readonly byte[] _token = Encoding.UTF8.GetBytes(token);
 
-    public bool Accepts(string? authorization) =>
-        authorization is { } header
-        && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-        && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[7..].Trim()), _token);
+    public bool Accepts(string? bearer) =>
+        bearer is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(bearer), _token);
+
+    /// <summary>The token of an <c>Authorization: Bearer TOKEN</c> header, or null.</summary>
+    public static string? Bearer(string? authorization) =>
+        authorization is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
 
     /// <summary>
     /// An endpoint filter: the daemon's token may do everything; a run's token (<see cref="RunTokens"/>) only what the
@@ -24,13 +26,12 @@ public sealed class ApiToken(string token)
     public static async ValueTask<object?> RequireAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        string? header = http.Request.Headers.Authorization;
-        if (http.RequestServices.GetRequiredService<ApiToken>().Accepts(header))
+        var bearer = Bearer(http.Request.Headers.Authorization);
+        if (http.RequestServices.GetRequiredService<ApiToken>().Accepts(bearer))
         {
             return await next(context);
         }
 
-        var bearer = header is { } h && h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? h[7..].Trim() : null;
         if (bearer is not null && http.RequestServices.GetRequiredService<RunTokens>().RunIdOf(bearer) is { } runId)
         {
             var run = await http.RequestServices.GetRequiredService<IAgentCronStore>().Runs.FindAsync(runId, http.RequestAborted);

@@ -7,9 +7,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentCron.Server.Api;
 
-/// <summary>A slice of a run's log: pass <see cref="Next"/> as <c>after</c> for more; <see cref="Finished"/> once the run has ended.</summary>
-public sealed record LogView(IReadOnlyList<LogEntryView> Items, long Next, bool Finished);
-
 public static class RunsApi
 {
     private static readonly TimeSpan FollowInterval = TimeSpan.FromMilliseconds(250);
