@@ -27,20 +27,26 @@ public abstract record FakeReply
 public sealed record RecordedRequest(string Path, JsonElement Body);
 
 /// <summary>
-/// A local model server for the real agent CLIs: enough of the Anthropic Messages API (<c>POST /v1/messages</c>,
-/// streaming and not) for Claude Code to complete turns, including tool calls. Replies are scripted per test (first in,
-/// first out; "ok" when none is left) and every request is recorded.
+/// A local model server for the real agent CLIs. It speaks enough of each API for the CLIs to complete turns, including
+/// tool calls, streaming and not: the Anthropic Messages API (<c>FakeModelServer.Anthropic.cs</c>), the OpenAI Chat
+/// Completions API (<c>.ChatCompletions.cs</c>), the OpenAI Responses API (<c>.Responses.cs</c>) and the Gemini API
+/// (<c>.Gemini.cs</c>). Replies are scripted per test (first in, first out, whatever API asks; "ok" when none is left)
+/// and every request is recorded.
 /// </summary>
-public sealed class FakeModelServer : IAsyncDisposable
+public sealed partial class FakeModelServer : IAsyncDisposable
 {
     private readonly ConcurrentQueue<FakeReply> _replies = new();
     private readonly List<RecordedRequest> _requests = [];
+    private readonly List<(Func<JsonElement, bool> Matches, string Answer)> _asides = [];
     private readonly WebApplication _app;
     private int _toolCalls;
 
     private FakeModelServer(WebApplication app) => _app = app;
 
     public Uri Address { get; private set; } = new("http://127.0.0.1");
+
+    /// <summary>The base URL without a trailing slash, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    public string BaseUrl => Address.ToString().TrimEnd('/');
 
     public IReadOnlyList<RecordedRequest> Requests
     {
@@ -61,6 +67,10 @@ public sealed class FakeModelServer : IAsyncDisposable
         var app = builder.Build();
         var server = new FakeModelServer(app);
         app.MapPost("/v1/messages", server.AnthropicAsync);
+        app.MapPost("/v1/chat/completions", server.ChatCompletionsAsync);
+        app.MapGet("/v1/models", server.ModelsAsync);
+        server.MapResponses(app);
+        server.MapGemini(app);
         await app.StartAsync();
         server.Address = new Uri(app.Urls.First());
         return server;
@@ -77,6 +87,20 @@ public sealed class FakeModelServer : IAsyncDisposable
     }
 
     /// <summary>
+    /// Answers requests that <paramref name="matches"/> (by their JSON body) with <paramref name="answer"/> without taking
+    /// a scripted reply — for side requests a CLI makes on its own, such as generating a session title. They are recorded.
+    /// </summary>
+    public FakeModelServer Aside(Func<JsonElement, bool> matches, string answer)
+    {
+        lock (_asides)
+        {
+            _asides.Add((matches, answer));
+        }
+
+        return this;
+    }
+
+    /// <summary>
     /// A daemon <c>config.yaml</c> that runs the real Claude Code (from .tools) against this server, with its state in
     /// <paramref name="home"/> and no API retries (a test wants the first answer).
     /// </summary>
@@ -85,7 +109,7 @@ public sealed class FakeModelServer : IAsyncDisposable
           Claude:
             Executable: {TestTools.NpmBin("claude")}
             Environment:
-              ANTHROPIC_BASE_URL: {Address.ToString().TrimEnd('/')}
+              ANTHROPIC_BASE_URL: {BaseUrl}
               ANTHROPIC_API_KEY: sk-fake
               HOME: {home}
               CLAUDE_CODE_MAX_RETRIES: "0"
@@ -97,64 +121,72 @@ public sealed class FakeModelServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private async Task AnthropicAsync(HttpContext http)
+    /// <summary>Records the request and picks its reply: an aside's answer, the next scripted reply, or "ok".</summary>
+    private async Task<(JsonElement Body, FakeReply Reply)> ReceiveAsync(HttpContext http)
     {
-        using var body = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+        using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+        var body = document.RootElement.Clone();
         lock (_requests)
         {
-            _requests.Add(new RecordedRequest(http.Request.Path, body.RootElement.Clone()));
+            _requests.Add(new RecordedRequest(http.Request.Path, body));
         }
 
-        var reply = _replies.TryDequeue(out var next) ? next : new FakeReply.Text("ok");
-        var model = body.RootElement.TryGetProperty("model", out var m) ? m.GetString() : "fake-model";
+        lock (_asides)
+        {
+            foreach (var (matches, answer) in _asides)
+            {
+                if (matches(body))
+                {
+                    return (body, new FakeReply.Text(answer));
+                }
+            }
+        }
+
+        return (body, _replies.TryDequeue(out var next) ? next : new FakeReply.Text("ok"));
+    }
+
+    /// <summary>
+    /// Answers a failing reply: <see cref="FakeReply.Hang"/> waits until the client goes away, <see cref="FakeReply.Error"/>
+    /// writes its status and <paramref name="errorBody"/>. False when the reply is an answer, which the caller writes.
+    /// </summary>
+    private static async Task<bool> FailAsync(HttpContext http, FakeReply reply, Func<FakeReply.Error, object> errorBody)
+    {
         switch (reply)
         {
             case FakeReply.Hang:
                 await Task.Delay(Timeout.Infinite, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-                return;
+                return true;
             case FakeReply.Error error:
                 http.Response.StatusCode = error.Status;
-                await http.Response.WriteAsJsonAsync(new { type = "error", error = new { type = error.Status == 401 ? "authentication_error" : "api_error", message = error.Message } });
-                return;
+                await http.Response.WriteAsJsonAsync(errorBody(error));
+                return true;
+            default:
+                return false;
         }
-
-        var block = reply switch
-        {
-            FakeReply.ToolUse tool => (object)new { type = "tool_use", id = $"toolu_{Interlocked.Increment(ref _toolCalls)}", name = tool.Name, input = tool.Input },
-            FakeReply.Text text => new { type = "text", text = text.Content },
-            _ => throw new InvalidOperationException($"unknown reply {reply}"),
-        };
-        var stopReason = reply is FakeReply.ToolUse ? "tool_use" : "end_turn";
-        var usage = new { input_tokens = 21, output_tokens = 7 };
-        if (!(body.RootElement.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True))
-        {
-            await http.Response.WriteAsJsonAsync(new { id = "msg_fake", type = "message", role = "assistant", model, content = new[] { block }, stop_reason = stopReason, stop_sequence = (string?)null, usage });
-            return;
-        }
-
-        http.Response.ContentType = "text/event-stream";
-        await EventAsync(http, "message_start", new { type = "message_start", message = new { id = "msg_fake", type = "message", role = "assistant", model, content = Array.Empty<object>(), stop_reason = (string?)null, stop_sequence = (string?)null, usage = new { input_tokens = 21, output_tokens = 1 } } });
-        switch (reply)
-        {
-            case FakeReply.ToolUse tool:
-                var id = JsonSerializer.SerializeToElement(block).GetProperty("id").GetString();
-                await EventAsync(http, "content_block_start", new { type = "content_block_start", index = 0, content_block = new { type = "tool_use", id, name = tool.Name, input = new { } } });
-                await EventAsync(http, "content_block_delta", new { type = "content_block_delta", index = 0, delta = new { type = "input_json_delta", partial_json = JsonSerializer.Serialize(tool.Input) } });
-                break;
-            case FakeReply.Text text:
-                await EventAsync(http, "content_block_start", new { type = "content_block_start", index = 0, content_block = new { type = "text", text = "" } });
-                await EventAsync(http, "content_block_delta", new { type = "content_block_delta", index = 0, delta = new { type = "text_delta", text = text.Content } });
-                break;
-        }
-
-        await EventAsync(http, "content_block_stop", new { type = "content_block_stop", index = 0 });
-        await EventAsync(http, "message_delta", new { type = "message_delta", delta = new { stop_reason = stopReason, stop_sequence = (string?)null }, usage = new { output_tokens = 7 } });
-        await EventAsync(http, "message_stop", new { type = "message_stop" });
     }
 
-    private static async Task EventAsync(HttpContext http, string type, object data)
+    /// <summary>Maps the OpenAI Responses API (<c>FakeModelServer.Responses.cs</c>).</summary>
+    partial void MapResponses(WebApplication app);
+
+    /// <summary>Maps the Gemini API (<c>FakeModelServer.Gemini.cs</c>).</summary>
+    partial void MapGemini(WebApplication app);
+
+    private string NextToolCallId(string prefix) => $"{prefix}{Interlocked.Increment(ref _toolCalls)}";
+
+    private static bool IsStreaming(JsonElement body) =>
+        body.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True;
+
+    private static string ModelOf(JsonElement body) =>
+        body.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString()! : "fake-model";
+
+    /// <summary>One server-sent event: <c>event:</c> (when named) and <c>data:</c>, flushed at once.</summary>
+    private static async Task EventAsync(HttpContext http, string? type, object data)
     {
-        await http.Response.WriteAsync($"event: {type}\ndata: {JsonSerializer.Serialize(data)}\n\n", http.RequestAborted);
+        var named = type is null ? "" : $"event: {type}\n";
+        await http.Response.WriteAsync($"{named}data: {(data as string ?? JsonSerializer.Serialize(data))}\n\n", http.RequestAborted);
         await http.Response.Body.FlushAsync(http.RequestAborted);
     }
+
+    private Task ModelsAsync(HttpContext http) =>
+        http.Response.WriteAsJsonAsync(new { @object = "list", data = new[] { new { id = "fake-model", @object = "model", created = 1_700_000_000, owned_by = "agentcron-tests" } } });
 }

@@ -1,64 +1,51 @@
 using System.Text.Json;
+using AgentCron.Agents.Cli;
 using AgentCron.Core.Ports;
+using static AgentCron.Agents.Cli.JsonFields;
 
 namespace AgentCron.Agents.Claude;
 
 /// <summary>
 /// Reads Claude Code's <c>--output-format stream-json</c> lines as they arrive: each becomes a log entry (assistant
 /// text, tool calls, tool results, retries, the result), and the session id, model, final text, usage and cost are
-/// kept for the run. Lines that are not JSON are logged as plain output.
+/// kept for the run. Lines that are not JSON are logged as plain output. Qwen Code prints the same records.
 /// </summary>
-public sealed class ClaudeStream(IRunLogWriter log)
+public sealed class ClaudeStream(IRunLogWriter log) : IAgentStream
 {
-    private const int MaxLoggedToolResult = 4000;
-
     public string? SessionId { get; private set; }
+
     public string? Model { get; private set; }
 
-    /// <summary>The final <c>result</c> record, once seen.</summary>
-    public ClaudeResult? Result { get; private set; }
+    public AgentOutcome? Outcome { get; private set; }
 
     public void Handle(string line)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(line);
-        }
-        catch (JsonException)
+        using var document = ParseObject(line);
+        if (document is null)
         {
             log.Write("stdout", new { text = line });
             return;
         }
 
-        using (document)
+        var root = document.RootElement;
+        SessionId = Text(root, "session_id") ?? SessionId;
+        switch (Text(root, "type"))
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                log.Write("stdout", new { text = line });
-                return;
-            }
-
-            SessionId = Text(root, "session_id") ?? SessionId;
-            switch (Text(root, "type"))
-            {
-                case "system":
-                    System(root);
-                    break;
-                case "assistant":
-                    Assistant(root);
-                    break;
-                case "user":
-                    ToolResults(root);
-                    break;
-                case "result":
-                    Final(root);
-                    break;
-                default:
-                    log.Write("agent.event", new { type = Text(root, "type") });
-                    break;
-            }
+            case "system":
+                System(root);
+                break;
+            case "assistant":
+                Assistant(root);
+                break;
+            case "user":
+                ToolResults(root);
+                break;
+            case "result":
+                Final(root);
+                break;
+            default:
+                log.Write("agent.event", new { type = Text(root, "type") });
+                break;
         }
     }
 
@@ -78,13 +65,13 @@ public sealed class ClaudeStream(IRunLogWriter log)
 
     private void Assistant(JsonElement root)
     {
-        if (!root.TryGetProperty("message", out var message) || !message.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.Array)
+        if (Member(root, "message") is not { } message)
         {
             return;
         }
 
         Model = Text(message, "model") ?? Model;
-        foreach (var block in content.EnumerateArray())
+        foreach (var block in Items(message, "content"))
         {
             switch (Text(block, "type"))
             {
@@ -92,7 +79,7 @@ public sealed class ClaudeStream(IRunLogWriter log)
                     log.Write("assistant.text", new { text = Text(block, "text") });
                     break;
                 case "tool_use":
-                    log.Write("tool.call", new { id = Text(block, "id"), name = Text(block, "name"), input = block.TryGetProperty("input", out var input) ? input.Clone() : default });
+                    log.Write("tool.call", new { id = Text(block, "id"), name = Text(block, "name"), input = Member(block, "input")?.Clone() });
                     break;
                 case "thinking":
                     log.Write("assistant.thinking", new { text = Text(block, "thinking") });
@@ -103,58 +90,43 @@ public sealed class ClaudeStream(IRunLogWriter log)
 
     private void ToolResults(JsonElement root)
     {
-        if (!root.TryGetProperty("message", out var message) || !message.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.Array)
+        if (Member(root, "message") is not { } message)
         {
             return;
         }
 
-        foreach (var block in content.EnumerateArray().Where(b => Text(b, "type") == "tool_result"))
+        foreach (var block in Items(message, "content").Where(b => Text(b, "type") == "tool_result"))
         {
-            var text = block.TryGetProperty("content", out var value) ? Flatten(value) : "";
             log.Write("tool.result", new
             {
                 id = Text(block, "tool_use_id"),
-                isError = block.TryGetProperty("is_error", out var isError) && isError.ValueKind == JsonValueKind.True,
-                content = text.Length <= MaxLoggedToolResult ? text : string.Concat(text.AsSpan(0, MaxLoggedToolResult), "…"),
+                isError = Flag(block, "is_error"),
+                content = Shorten(Member(block, "content") is { } content ? Flatten(content) : ""),
             });
         }
     }
 
     private void Final(JsonElement root)
     {
-        var usage = root.TryGetProperty("usage", out var u) ? u : default;
-        var cost = root.TryGetProperty("total_cost_usd", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetDecimal() : (decimal?)null;
-        Result = new ClaudeResult(
-            IsError: root.TryGetProperty("is_error", out var isError) && isError.ValueKind == JsonValueKind.True,
-            Subtype: Text(root, "subtype"),
-            Text: Text(root, "result"),
-            NumTurns: Number(root, "num_turns"),
-            Usage: new RunUsage(
-                Sum(usage, "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"),
-                Sum(usage, "output_tokens"),
-                cost));
+        var usage = Member(root, "usage") ?? default;
+        var isError = Flag(root, "is_error");
+        var subtype = Text(root, "subtype");
+        var text = Text(root, "result");
+        var runUsage = new RunUsage(
+            Sum(usage, "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"),
+            Sum(usage, "output_tokens"),
+            Decimal(root, "total_cost_usd"));
+        Outcome = new AgentOutcome(isError, isError && subtype is not (null or "success") ? $"({subtype}) {text}" : text, runUsage);
         log.Write("agent.result", new
         {
-            subtype = Result.Subtype,
-            isError = Result.IsError,
-            numTurns = Result.NumTurns,
-            inputTokens = Result.Usage.InputTokens,
-            outputTokens = Result.Usage.OutputTokens,
-            costUsd = cost,
-            permissionDenials = root.TryGetProperty("permission_denials", out var denials) && denials.ValueKind == JsonValueKind.Array ? denials.GetArrayLength() : 0,
+            subtype,
+            isError,
+            numTurns = Number(root, "num_turns"),
+            inputTokens = runUsage.InputTokens,
+            outputTokens = runUsage.OutputTokens,
+            costUsd = runUsage.CostUsd,
+            permissionDenials = Items(root, "permission_denials").Count(),
         });
-    }
-
-    private static string? Text(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static long? Number(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.TryGetInt64(out var number) ? number : null;
-
-    private static long? Sum(JsonElement element, params string[] names)
-    {
-        var values = names.Select(n => Number(element, n)).Where(v => v is not null).ToList();
-        return values.Count == 0 ? null : values.Sum();
     }
 
     /// <summary>A tool result's content: a string, or an array of blocks whose text parts are joined.</summary>
@@ -165,6 +137,3 @@ public sealed class ClaudeStream(IRunLogWriter log)
         _ => content.GetRawText(),
     };
 }
-
-/// <summary>Claude Code's final <c>result</c> record.</summary>
-public sealed record ClaudeResult(bool IsError, string? Subtype, string? Text, long? NumTurns, RunUsage Usage);
