@@ -31,7 +31,7 @@ public sealed class ClaudeRunner(ClaudeOptions options, IReadOnlyList<string>? m
 
     protected override CliInvocation Invocation(RunRequest request)
     {
-        List<string> args = ["-p", "--output-format", "stream-json", "--verbose"];
+        List<string> args = ["-p", "--output-format", "stream-json", "--verbose", .. ExtraArguments];
         if (request.Task.Agent.Model is { } model)
         {
             args.AddRange(["--model", model]);

@@ -11,4 +11,10 @@ public record AgentCliOptions
     /// keys in the daemon's environment rather than in configuration files.
     /// </summary>
     public Dictionary<string, string> Environment { get; init; } = [];
+
+    /// <summary>
+    /// Arguments added to every invocation where the CLI takes its options (e.g. Codex's <c>-c key=value</c> settings
+    /// or a profile), for what the runner has no setting of its own for.
+    /// </summary>
+    public List<string> Arguments { get; init; } = [];
 }

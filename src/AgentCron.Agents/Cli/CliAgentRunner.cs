@@ -42,6 +42,9 @@ public abstract class CliAgentRunner(AgentCliOptions options) : IAgentRunner
     /// <summary>The configured executable or the usual one.</summary>
     protected string Executable => string.IsNullOrWhiteSpace(options.Executable) ? DefaultExecutable : options.Executable;
 
+    /// <summary>The configured extra arguments (<see cref="AgentCliOptions.Arguments"/>), which each runner places where its CLI takes options.</summary>
+    protected IReadOnlyList<string> ExtraArguments => options.Arguments;
+
     private string NotInstalled =>
         $"{DisplayName} is not installed here: '{Executable}' is not an executable file or on PATH. Install it with '{InstallHint}', or set {ConfigSection}:Executable to its path";
 
