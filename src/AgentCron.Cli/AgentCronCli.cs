@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
-using AgentCron.Cli.Client;
+using AgentCron.Client;
 using AgentCron.Cli.Commands;
 
 namespace AgentCron.Cli;

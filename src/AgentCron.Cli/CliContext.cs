@@ -1,5 +1,5 @@
 using System.Collections;
-using AgentCron.Cli.Client;
+using AgentCron.Client;
 using AgentCron.Cli.Output;
 using AgentCron.Core.Time;
 

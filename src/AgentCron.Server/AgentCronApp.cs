@@ -65,6 +65,7 @@ public sealed class AgentCronApp : IAsyncDisposable
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        builder.Logging.AddFilter("ModelContextProtocol", LogLevel.Warning);
 
         var config = builder.Configuration;
         var engine = Settings.Bind<SchedulerOptions>(config, "Engine", yaml);

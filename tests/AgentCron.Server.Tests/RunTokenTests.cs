@@ -1,11 +1,14 @@
 using System.Net;
 using AgentCron.Core.Contracts;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
 using AgentCron.Server.Tests.Support;
 using AgentCron.TestKit;
 
 namespace AgentCron.Server.Tests;
 
 /// <summary>What an agent can do with the token of its own run (AGENTCRON_TOKEN): read, create and cancel tasks, within limits.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RunTokenTests : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _home = new();
@@ -14,7 +17,9 @@ public sealed class RunTokenTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        File.WriteAllText(_home.File("config.yaml"), "FollowUps:\n  MaxPerRun: 3\nEngine:\n  ShutdownGrace: 00:00:00\n");
+        // A stand-in "claude" that only writes down its run's token and waits: follow-ups of its runs are Claude Code tasks.
+        var claude = _home.Script("fake-claude", $"#!/bin/sh\necho $AGENTCRON_TOKEN > {_home.File("claude-token")}\nsleep 60\n");
+        File.WriteAllText(_home.File("config.yaml"), $"FollowUps:\n  MaxPerRun: 3\nEngine:\n  ShutdownGrace: 00:00:00\nAgents:\n  Claude:\n    Executable: {claude}\n");
         _daemon = await TestDaemon.StartAsync(_home.Path);
         _admin = new ApiClient(_daemon.App.Address, _daemon.App.Token);
     }
@@ -101,15 +106,63 @@ public sealed class RunTokenTests : IAsyncLifetime, IDisposable
         Assert.Contains("only while its run is running", await late.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    /// <summary>Starts a run whose command writes down the token it was given, then waits; returns the running run and the token.</summary>
-    private async Task<(RunView Run, string Token)> StartRunAsync(bool recurringFollowUps)
+    [Fact]
+    public async Task McpOverHttp_SchedulesAFollowUpInTheRunsThread_WithTheRunsToken()
     {
-        var file = _home.File($"token-{Guid.NewGuid():N}");
+        var (run, token) = await StartRunAsync(recurringFollowUps: false, thread: "slack:C42:1700000000.000100", claude: true);
+        await using var mcp = await McpAsync(token);
+
+        var tools = await mcp.ListToolsAsync();
+        var result = await mcp.CallToolAsync("schedule_follow_up", new Dictionary<string, object?> { ["prompt"] = "check the deploy again", ["in"] = "20m" });
+
+        Assert.Equal(["cancel_task", "list_tasks", "schedule_follow_up", "show_task"], tools.Select(t => t.Name).Order(StringComparer.Ordinal));
+        Assert.False(result.IsError == true, Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+        var followUps = await _admin.ExpectAsync<PageView<TaskView>>(HttpMethod.Get, "/api/tasks", HttpStatusCode.OK);
+        var followUp = Assert.Single(followUps.Items, t => t.CreatedByRun == run.Id);
+        Assert.Equal("slack:C42:1700000000.000100", followUp.Thread);
+        Assert.Contains(followUp.Slug, Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task McpOverHttp_ReportsTheDaemonsRefusal_AsAToolError()
+    {
+        var (_, token) = await StartRunAsync(recurringFollowUps: false);
+        await using var mcp = await McpAsync(token);
+
+        var result = await mcp.CallToolAsync("schedule_follow_up", new Dictionary<string, object?> { ["prompt"] = "later", ["in"] = "soonish" });
+
+        Assert.True(result.IsError);
+        Assert.Contains("trigger", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task McpOverHttp_IsRefused_WithoutAValidToken()
+    {
+        using var anonymous = new ApiClient(_daemon.App.Address, "not-a-token");
+        using var response = await anonymous.PostAsync("/mcp", new { jsonrpc = "2.0", id = 1, method = "tools/list" });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        await Assert.ThrowsAnyAsync<Exception>(async () => await (await McpAsync("not-a-token")).DisposeAsync());
+    }
+
+    private async Task<McpClient> McpAsync(string token) =>
+        await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = new Uri(_daemon.App.Address, "/mcp"),
+            TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" },
+        }));
+
+    /// <summary>Starts a run whose command writes down the token it was given, then waits; returns the running run and the token.</summary>
+    private async Task<(RunView Run, string Token)> StartRunAsync(bool recurringFollowUps, string? thread = null, bool claude = false)
+    {
+        var file = claude ? _home.File("claude-token") : _home.File($"token-{Guid.NewGuid():N}");
         var task = await _admin.CreateTaskAsync(new
         {
             instructions = "hold on",
-            agent = new { command = $"sh -c 'echo $AGENTCRON_TOKEN > {file}; sleep 60'" },
+            agent = claude ? new { provider = "claudecode", command = (string?)null } : new { provider = "command", command = (string?)$"sh -c 'echo $AGENTCRON_TOKEN > {file}; sleep 60'" },
             policies = new { recurringFollowUps, retries = 0 },
+            thread,
             runNow = true,
         });
         var token = await Eventually.GetAsync(() => Task.FromResult(File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } t ? t : null), TimeSpan.FromSeconds(20), "the run's token");

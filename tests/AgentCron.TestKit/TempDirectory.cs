@@ -12,6 +12,16 @@ public sealed class TempDirectory : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>Writes an executable script (e.g. a stand-in for an agent CLI) and returns its path.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public string Script(string name, string text)
+    {
+        var path = File(name);
+        System.IO.File.WriteAllText(path, text);
+        System.IO.File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
     public void Dispose()
     {
         try

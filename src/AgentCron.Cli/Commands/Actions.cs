@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AgentCron.Cli.Client;
+using AgentCron.Client;
 
 namespace AgentCron.Cli.Commands;
 

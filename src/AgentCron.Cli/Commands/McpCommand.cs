@@ -1,6 +1,6 @@
 using System.CommandLine;
-using AgentCron.Cli.Client;
-using AgentCron.Cli.Mcp;
+using AgentCron.Client;
+using AgentCron.Client.Mcp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using AgentCron.Cli.Client;
+using AgentCron.Client;
 using AgentCron.Core.Contracts;
 
 namespace AgentCron.Cli.Commands;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using AgentCron.Cli.Client;
+using AgentCron.Client;
 using AgentCron.Core.Contracts;
 using AgentCron.Core.Model;
 using AgentCron.Core.Time;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AgentCron.Cli.Client;
+using AgentCron.Client;
 using AgentCron.Core.Tasks;
 
 namespace AgentCron.Cli.Commands;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using AgentCron.Cli.Client;
+using AgentCron.Client;
 using AgentCron.Cli.Output;
 using AgentCron.Core.Contracts;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using AgentCron.Cli.Client;
+using AgentCron.Client;
 using AgentCron.Cli.Output;
 using AgentCron.Core.Contracts;
 

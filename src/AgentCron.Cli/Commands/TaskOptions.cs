@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using AgentCron.Cli.Client;
+using AgentCron.Client;
 using AgentCron.Core.Contracts;
 using AgentCron.Core.Model;
 using AgentCron.Core.Triggers;

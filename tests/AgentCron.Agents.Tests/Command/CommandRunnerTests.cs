@@ -129,9 +129,7 @@ public class CommandRunnerTests : IDisposable
     [Fact]
     public async Task RunAsync_RunsRelativeProgram_FromWorkingDirectory()
     {
-        var script = _dir.File("script.sh");
-        await File.WriteAllTextAsync(script, "#!/bin/sh\necho \"hi $1\"\n");
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _dir.Script("script.sh", "#!/bin/sh\necho \"hi $1\"\n");
 
         var result = await RunAsync("./script.sh there");
 

@@ -1,4 +1,4 @@
-using AgentCron.Cli.Client;
+using AgentCron.Client;
 using AgentCron.Core;
 
 namespace AgentCron.Cli.Tests.Client;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AgentCron.Cli.Client;
+using AgentCron.Client;
 using AgentCron.Cli.Commands;
 using AgentCron.Core.Contracts;
 using AgentCron.Core.Triggers;

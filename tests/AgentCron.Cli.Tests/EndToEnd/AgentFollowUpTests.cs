@@ -9,6 +9,7 @@ namespace AgentCron.Cli.Tests.EndToEnd;
 /// run's token, fires, resumes the same Claude session, and its result is recorded on the same thread.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class AgentFollowUpTests : IAsyncLifetime, IDisposable
 {
     private const string Thread = "slack:C024BE91L:1700000000.000100";
@@ -39,12 +40,7 @@ public sealed class AgentFollowUpTests : IAsyncLifetime, IDisposable
 
         // `agentcron` on the agent's PATH: the CLI next to these tests, as an installed daemon would provide it.
         var bin = Directory.CreateDirectory(_home.File("bin")).FullName;
-        var wrapper = Path.Combine(bin, "agentcron");
-        File.WriteAllText(wrapper, $"#!/bin/sh\nexec dotnet {AgentCronProcess.Dll} \"$@\"\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        _home.Script("bin/agentcron", $"#!/bin/sh\nexec dotnet {AgentCronProcess.Dll} \"$@\"\n");
         File.WriteAllText(_home.File("config.yaml"), _model.ClaudeConfig(_home.Path));
         _model.Reply(
             toolCall,

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AgentCron.Cli.Client;
+using AgentCron.Client;
 using AgentCron.Cli.Output;
 using AgentCron.Core.Contracts;
 

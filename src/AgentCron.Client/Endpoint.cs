@@ -1,7 +1,7 @@
 using System.Collections;
 using AgentCron.Core;
 
-namespace AgentCron.Cli.Client;
+namespace AgentCron.Client;
 
 /// <summary>
 /// Where the CLI finds the daemon and how it proves who it is, from the environment alone so that

@@ -2,7 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace AgentCron.Cli.Client;
+namespace AgentCron.Client;
 
 /// <summary>The API's JSON conventions (camelCase, nulls left out) and the indented form <c>--json</c> prints.</summary>
 public static class Json

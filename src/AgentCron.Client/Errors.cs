@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace AgentCron.Cli.Client;
+namespace AgentCron.Client;
 
 /// <summary>The exit codes of every command.</summary>
 public static class ExitCodes

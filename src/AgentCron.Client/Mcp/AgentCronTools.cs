@@ -1,11 +1,11 @@
 using System.ComponentModel;
-using AgentCron.Cli.Client;
+using AgentCron.Client;
 using AgentCron.Core.Contracts;
 using AgentCron.Core.Triggers;
 using ModelContextProtocol;
 using ModelContextProtocol.Server;
 
-namespace AgentCron.Cli.Mcp;
+namespace AgentCron.Client.Mcp;
 
 /// <summary>
 /// The MCP tools of <c>agentcron mcp</c>: what an MCP-capable agent needs to schedule, see and cancel its follow-ups.

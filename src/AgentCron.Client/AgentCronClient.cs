@@ -5,7 +5,7 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 
-namespace AgentCron.Cli.Client;
+namespace AgentCron.Client;
 
 /// <summary>A response body both as the typed view and as the JSON the daemon sent (for <c>--json</c>).</summary>
 public sealed record ApiResult<T>(T Value, JsonElement Json);
