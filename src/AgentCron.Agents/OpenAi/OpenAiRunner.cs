@@ -94,11 +94,9 @@ public sealed class OpenAiRunner : IAgentRunner
 
     public Task<AgentInfo> DescribeAsync(CancellationToken cancellationToken)
     {
-        var key = ApiKey is null ? $"{_options.ApiKeyVariable} is not set" : $"key from {_options.ApiKeyVariable}";
+        var key = ApiKey is null ? $"{_options.ApiKeyVariable} is not set, a placeholder key is sent" : $"key from {_options.ApiKeyVariable}";
         var model = string.IsNullOrWhiteSpace(_options.Model) ? "no default model (tasks name agent.model)" : $"default model {_options.Model}";
-        var note = ApiKey is null && NeedsKey
-            ? $"chat completions at {BaseUrl}: {NoKey}"
-            : $"chat completions at {BaseUrl}, {model}, {(ApiKey is null ? $"{key}, a placeholder key is sent" : key)}";
+        var note = ApiKey is null && NeedsKey ? $"chat completions at {BaseUrl}: {NoKey}" : $"chat completions at {BaseUrl}, {model}, {key}";
         return Task.FromResult(new AgentInfo(ApiKey is not null || !NeedsKey, BaseUrl, null, note));
     }
 
@@ -127,19 +125,23 @@ public sealed class OpenAiRunner : IAgentRunner
             return Failure(error);
         }
 
-        log.Write("assistant.text", new { text = turn.Text });
+        if (turn.Text.Length > 0 || turn.Refusal is null)
+        {
+            log.Write("assistant.text", new { text = turn.Text });
+        }
+
         if (turn.Refusal is { } refusal)
         {
             log.Write("assistant.refusal", new { text = refusal });
         }
 
-        var usage = new RunUsage(turn.Usage?.InputTokenCount, turn.Usage?.OutputTokenCount, null);
+        var usage = turn.Usage is { } tokens ? new RunUsage(tokens.InputTokenCount, tokens.OutputTokenCount, null) : null;
         log.Write("agent.result", new
         {
             model = turn.Model,
             finishReason = turn.FinishReason is { } finish ? EnumText.ToText(finish) : null,
-            inputTokens = usage.InputTokens,
-            outputTokens = usage.OutputTokens,
+            inputTokens = usage?.InputTokens,
+            outputTokens = usage?.OutputTokens,
         });
 
         if (turn.Refusal is not null && turn.Text.Length == 0)
@@ -243,7 +245,7 @@ public sealed class OpenAiRunner : IAgentRunner
         {
             return Turn.Failed($"could not reach OpenAI endpoint {BaseUrl}: {(ex is ClientResultException { InnerException: { } inner } ? inner.Message : ex.Message)}");
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _options.RequestTimeout is not null)
         {
             return Turn.Failed($"OpenAI endpoint {BaseUrl} stalled: nothing arrived for {_options.RequestTimeout} (Agents:OpenAi:RequestTimeout)");
         }

@@ -7,7 +7,7 @@ namespace AgentCron.Agents.OpenAi;
 /// <summary>One message of a kept conversation.</summary>
 /// <param name="Role"><c>user</c> or <c>assistant</c>.</param>
 /// <param name="Content">Its text.</param>
-public sealed record OpenAiMessage(string Role, string Content);
+internal sealed record OpenAiMessage(string Role, string Content);
 
 /// <summary>
 /// Keeps the conversations of the OpenAI-compatible runner, whose endpoints remember nothing between requests: one JSON
@@ -16,7 +16,7 @@ public sealed record OpenAiMessage(string Role, string Content);
 /// conversation or the new one, never half of one. Only ids of that form are accepted, so an id can never name a path
 /// outside the folder.
 /// </summary>
-public sealed partial class OpenAiSessionStore(string directory)
+internal sealed partial class OpenAiSessionStore(string directory)
 {
     private const string Prefix = "oai_";
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
