@@ -20,15 +20,16 @@ install_prerequisites() {
   # Pinned npm tools: croner (an independent cron implementation for the cross-check test) and the real agent CLIs
   # the runner tests drive against a local fake model server.
   local packages=(croner@11.0.0 @anthropic-ai/claude-code@2.1.330 @openai/codex@0.169.0 @google/gemini-cli@0.61.0
-    @qwen-code/qwen-code@0.24.4 opencode-ai@1.18.33 @kilocode/cli@7.8.1) missing_npm=()
+    @qwen-code/qwen-code@0.24.4 opencode-ai@1.18.33 @kilocode/cli@7.7.7) missing_npm=()
   for package in "${packages[@]}"; do
     local name="${package%@*}" version="${package##*@}"
     grep -q "\"version\": *\"$version\"" ".tools/npm/node_modules/$name/package.json" 2>/dev/null || missing_npm+=("$package")
   done
   if [ ${#missing_npm[@]} -gt 0 ]; then
-    log "installing npm test tools into .tools/npm: ${missing_npm[*]}"
+    # All of them in one call: npm prunes what a call does not name, so installing only the missing ones would remove the rest.
+    log "installing npm test tools into .tools/npm (missing: ${missing_npm[*]})"
     mkdir -p .tools/npm
-    npm install --prefix .tools/npm --no-audit --no-fund --silent "${missing_npm[@]}" >&2 || return 1
+    npm install --prefix .tools/npm --no-audit --no-fund --silent "${packages[@]}" >&2 || return 1
   fi
 }
 
