@@ -1,4 +1,3 @@
-using AgentCron.Agents;
 using AgentCron.Core;
 using AgentCron.Core.Engine;
 using AgentCron.Core.Model;
@@ -79,8 +78,7 @@ public sealed class AgentCronApp : IAsyncDisposable
         var runTokens = new Core.Security.RunTokens(System.Text.Encoding.UTF8.GetBytes(TokenFile.LoadOrCreate(Path.Combine(home, "run-token.key"))));
         services.AddSingleton(runTokens);
         services.AddSingleton(StoreFactory.Open(options.Db, home, time));
-        services.AddCommandRunner();
-        services.AddClaudeRunner(Settings.Bind<Agents.Claude.ClaudeOptions>(config, "Agents:Claude", yaml), SelfCommand.Mcp());
+        AgentRunners.Add(services, config, yaml, home);
         services.AddSingleton(sp => new RunnerRegistry(sp.GetServices<IAgentRunner>(), config["Defaults:Agent"] ?? "command"));
         services.AddSingleton(sp => new RunEnvironment(ListeningAddress(sp).ToString().TrimEnd('/'), home, runTokens, followUps.MaxPerRun));
         services.AddSingleton<Scheduler>();
