@@ -210,6 +210,8 @@ public sealed class GeminiRunnerTests : IAsyncLifetime, IDisposable
             ["HOME"] = _home.Path,
             ["GOOGLE_GEMINI_BASE_URL"] = _model.BaseUrl,
             ["GEMINI_API_KEY"] = "fake-key",
+            // Where the CLI writes its error reports (gemini-client-error-*.json), so they go with the test's files.
+            ["TMPDIR"] = _home.Path,
         };
 
         // Gemini keeps its sessions per working directory: both turns of a conversation start in the same one.
