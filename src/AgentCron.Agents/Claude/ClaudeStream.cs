@@ -10,8 +10,17 @@ namespace AgentCron.Agents.Claude;
 /// text, tool calls, tool results, retries, the result), and the session id, model, final text, usage and cost are
 /// kept for the run. Lines that are not JSON are logged as plain output. Qwen Code prints the same records.
 /// </summary>
-public sealed class ClaudeStream(IRunLogWriter log) : IAgentStream
+/// <param name="log">Where the entries go.</param>
+/// <param name="usageFromMessages">
+/// Count the run's tokens from the assistant messages rather than the result record. Qwen Code's result counts the
+/// whole session (it restores its counters on resume) and its side requests; its assistant records carry the usage of
+/// one model response each. (Claude Code repeats one response's usage on every record of it, so it keeps the result's.)
+/// </param>
+public sealed class ClaudeStream(IRunLogWriter log, bool usageFromMessages = false) : IAgentStream
 {
+    private long? _messageInputTokens;
+    private long? _messageOutputTokens;
+
     public string? SessionId { get; private set; }
 
     public string? Model { get; private set; }
@@ -71,6 +80,12 @@ public sealed class ClaudeStream(IRunLogWriter log) : IAgentStream
         }
 
         Model = Text(message, "model") ?? Model;
+        if (Member(message, "usage") is { } usage)
+        {
+            _messageInputTokens = Add(_messageInputTokens, Sum(usage, "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"));
+            _messageOutputTokens = Add(_messageOutputTokens, Sum(usage, "output_tokens"));
+        }
+
         foreach (var block in Items(message, "content"))
         {
             switch (Text(block, "type"))
@@ -111,11 +126,14 @@ public sealed class ClaudeStream(IRunLogWriter log) : IAgentStream
         var usage = Member(root, "usage") ?? default;
         var isError = Flag(root, "is_error");
         var subtype = Text(root, "subtype");
-        var text = Text(root, "result");
-        var runUsage = new RunUsage(
-            Sum(usage, "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"),
-            Sum(usage, "output_tokens"),
-            Decimal(root, "total_cost_usd"));
+        // Qwen Code puts a failure's message in error.message rather than in result.
+        var text = Text(root, "result") ?? (Member(root, "error") is { } error ? Text(error, "message") : null);
+        var runUsage = usageFromMessages
+            ? new RunUsage(_messageInputTokens, _messageOutputTokens, Decimal(root, "total_cost_usd"))
+            : new RunUsage(
+                Sum(usage, "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"),
+                Sum(usage, "output_tokens"),
+                Decimal(root, "total_cost_usd"));
         Outcome = new AgentOutcome(isError, isError && subtype is not (null or "success") ? $"({subtype}) {text}" : text, runUsage);
         log.Write("agent.result", new
         {
@@ -128,6 +146,8 @@ public sealed class ClaudeStream(IRunLogWriter log) : IAgentStream
             permissionDenials = Items(root, "permission_denials").Count(),
         });
     }
+
+    private static long? Add(long? total, long? value) => value is null ? total : (total ?? 0) + value;
 
     /// <summary>A tool result's content: a string, or an array of blocks whose text parts are joined.</summary>
     private static string Flatten(JsonElement content) => content.ValueKind switch

@@ -10,7 +10,8 @@ namespace AgentCron.Agents.Cli;
 /// <param name="Args">The arguments (no shell).</param>
 /// <param name="Input">Written to the CLI's stdin (null: stdin is closed at once).</param>
 /// <param name="Environment">Variables on top of the run's <c>AGENTCRON_*</c> ones and the runner's configured ones.</param>
-public sealed record CliInvocation(IReadOnlyList<string> Args, string? Input = null, IReadOnlyDictionary<string, string>? Environment = null);
+/// <param name="SessionId">The session this turn names, when the runner chooses it (e.g. <c>goose run --name ID</c>); the CLI's own report wins.</param>
+public sealed record CliInvocation(IReadOnlyList<string> Args, string? Input = null, IReadOnlyDictionary<string, string>? Environment = null, string? SessionId = null);
 
 /// <summary>
 /// What every agent-CLI runner shares: finding the program (or saying how to install it), <c>agentcron agents</c>'
@@ -97,18 +98,20 @@ public abstract class CliAgentRunner(AgentCliOptions options) : IAgentRunner
             line => log.Write("stderr", new { text = line }),
             cancellationToken);
 
+        var sessionId = stream.SessionId ?? invocation.SessionId;
         if (stream.Outcome is not { } outcome)
         {
-            return new RunnerResult(false, exit.ExitCode, null, $"{DisplayName} ended without a result; {AgentProcess.Describe(exit)}", stream.SessionId, stream.Model);
+            return new RunnerResult(false, exit.ExitCode, null, $"{DisplayName} ended without a result; {AgentProcess.Describe(exit)}", sessionId, stream.Model);
         }
 
+        // An answer followed by a failing exit is explained by the exit (code and stderr), not by the answer.
         var succeeded = !outcome.IsError && exit.ExitCode == 0;
         return new RunnerResult(
             succeeded,
             exit.ExitCode,
             outcome.Text,
-            succeeded ? null : $"{DisplayName} failed: {outcome.Text ?? AgentProcess.Describe(exit)}",
-            stream.SessionId,
+            succeeded ? null : $"{DisplayName} failed: {(outcome.IsError ? outcome.Text : null) ?? AgentProcess.Describe(exit)}",
+            sessionId,
             stream.Model,
             outcome.Usage);
     }
