@@ -1,6 +1,10 @@
 using AgentCron.Agents.Claude;
+using AgentCron.Agents.Cli;
 using AgentCron.Agents.Command;
+using AgentCron.Agents.Custom;
+using AgentCron.Agents.Gemini;
 using AgentCron.Agents.OpenAi;
+using AgentCron.Agents.Qwen;
 using AgentCron.Core.Ports;
 
 namespace AgentCron.Server.Hosting;
@@ -10,8 +14,7 @@ public static class AgentRunners
 {
     public static void Add(IServiceCollection services, IConfiguration config, YamlConfiguration? yaml, string home)
     {
-        services.AddSingleton<IAgentRunner, CommandRunner>();
-        services.AddSingleton<IAgentRunner>(new ClaudeRunner(Settings.Bind<ClaudeOptions>(config, "Agents:Claude", yaml), SelfCommand.Mcp()));
+        AgentCliOptions Cli(string name) => Settings.Bind<AgentCliOptions>(config, $"Agents:{name}", yaml);
 
         var openAi = Settings.Bind<OpenAiOptions>(config, "Agents:OpenAi", yaml);
         if (string.IsNullOrEmpty(openAi.SessionsDirectory))
@@ -19,6 +22,21 @@ public static class AgentRunners
             openAi = openAi with { SessionsDirectory = Path.Combine(home, "sessions", "openai") };
         }
 
-        services.AddSingleton<IAgentRunner>(Settings.Located(yaml, "Agents:OpenAi:BaseUrl", () => new OpenAiRunner(openAi)));
+        List<IAgentRunner> runners =
+        [
+            new CommandRunner(),
+            new ClaudeRunner(Settings.Bind<ClaudeOptions>(config, "Agents:Claude", yaml), SelfCommand.Mcp()),
+            new GeminiRunner(Cli("Gemini")),
+            new QwenRunner(Cli("Qwen")),
+            Settings.Located(yaml, "Agents:OpenAi:BaseUrl", () => new OpenAiRunner(openAi)),
+        ];
+
+        // Configured CLIs last: their ids must not take a built-in provider's id or alias.
+        var custom = Settings.Bind<Dictionary<string, CustomCliOptions>>(config, "Agents:Custom", yaml);
+        runners.AddRange(CustomCliRunner.CreateAll(custom, runners));
+        foreach (var runner in runners)
+        {
+            services.AddSingleton(runner);
+        }
     }
 }
