@@ -35,13 +35,14 @@ public sealed class CodexRunner : CliAgentRunner
     protected override CliInvocation Invocation(RunRequest request)
     {
         // Options go between "exec" and "resume": codex exec takes them there for both; "resume" itself has no --sandbox,
-        // so the posture is a -c setting, which both accept.
+        // so the posture is a -c setting, which both accept. The configured arguments come first, so that the task's
+        // posture and model (later -c and -m win) cannot be overridden by them.
         List<string> args =
         [
             "exec", "--json", "--skip-git-repo-check",
+            .. ExtraArguments,
             "-c", $"sandbox_mode={Toml(SandboxMode(request.Task.Agent.Permissions))}",
             "-c", "approval_policy=\"never\"",
-            .. ExtraArguments,
         ];
         if (request.Task.Agent.Model is { } model)
         {
