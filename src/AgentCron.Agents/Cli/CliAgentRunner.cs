@@ -87,7 +87,7 @@ public abstract class CliAgentRunner(AgentCliOptions options) : IAgentRunner
             environment[name] = value;
         }
 
-        var stream = NewStream(log);
+        var stream = NewStream(request, log);
         var exit = await AgentProcess.RunAsync(
             program,
             invocation.Args,
@@ -121,6 +121,12 @@ public abstract class CliAgentRunner(AgentCliOptions options) : IAgentRunner
 
     /// <summary>A reader for one turn's output.</summary>
     protected abstract IAgentStream NewStream(IRunLogWriter log);
+
+    /// <summary>
+    /// A reader for one turn's output when reading it depends on the request (e.g. Codex reports a resumed session's
+    /// running totals, so its reader needs the totals before this turn); by default the request does not matter.
+    /// </summary>
+    protected virtual IAgentStream NewStream(RunRequest request, IRunLogWriter log) => NewStream(log);
 
     /// <summary>
     /// The prompt with the scheduling section in front, for CLIs that have no way to add to their system prompt: only an
