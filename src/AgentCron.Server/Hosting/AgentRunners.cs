@@ -1,5 +1,6 @@
 using AgentCron.Agents.Claude;
 using AgentCron.Agents.Cli;
+using AgentCron.Agents.Codex;
 using AgentCron.Agents.Command;
 using AgentCron.Agents.Custom;
 using AgentCron.Agents.Gemini;
@@ -26,6 +27,7 @@ public static class AgentRunners
         [
             new CommandRunner(),
             new ClaudeRunner(Settings.Bind<ClaudeOptions>(config, "Agents:Claude", yaml), SelfCommand.Mcp()),
+            new CodexRunner(Cli("Codex")),
             new GeminiRunner(Cli("Gemini")),
             new QwenRunner(Cli("Qwen")),
             Settings.Located(yaml, "Agents:OpenAi:BaseUrl", () => new OpenAiRunner(openAi)),
