@@ -31,7 +31,7 @@ public sealed class ConfigurationTests : IDisposable
 
     [Theory]
     [InlineData("Engine:\n  MaxConcurrentRuns: 3\n  Lease: soon\n", ":3 (Engine:Lease)", "'soon' is not a valid value")]
-    [InlineData("Engine:\n  Leese: 00:00:05\n", "(Engine:Leese)", "unknown setting in section Engine; known ones: NodeId, MaxConcurrentRuns, Lease")]
+    [InlineData("Engine:\n  Leese: 00:00:05\n", ":2 (Engine:Leese)", "unknown setting 'Leese' in Engine; known ones: NodeId, MaxConcurrentRuns, Lease")]
     [InlineData("Engine:\n  MaxConcurrentRuns: 0\n", ":2 (Engine:MaxConcurrentRuns)", "must be at least 1")]
     [InlineData("Defaults:\n  TimeZone: Mars/Olympus\n", ":2 (Defaults:TimeZone)", "unknown time zone 'Mars/Olympus'")]
     [InlineData("Engine:\n  Lease: [1, 2\n", "config.yaml:", "")]
@@ -42,6 +42,47 @@ public sealed class ConfigurationTests : IDisposable
         var error = Assert.Throws<InvalidFieldException>(() => AgentCronApp.Create(new ServeOptions(Home: _home.Path, Urls: "http://127.0.0.1:0")));
 
         Assert.StartsWith(_home.File("config.yaml"), error.Field, StringComparison.Ordinal);
+        Assert.Contains(where, error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_RegistersConfiguredClis_FromTheirPresets()
+    {
+        File.WriteAllText(_home.File("config.yaml"), """
+            Agents:
+              Custom:
+                goose:
+                  Preset: goose
+                  Executable: /opt/goose/bin/goose
+                my-echo:
+                  Executable: echo
+                  Args: ["{prompt}"]
+                  Input: none
+                  Output: text
+            """);
+
+        await using var app = AgentCronApp.Create(new ServeOptions(Home: _home.Path, Urls: "http://127.0.0.1:0"));
+
+        var registry = app.Services.GetRequiredService<Core.Ports.RunnerRegistry>();
+        Assert.Contains("goose", registry.Providers);
+        Assert.Contains("my-echo", registry.Providers);
+        var goose = await registry.Resolve("goose").DescribeAsync(CancellationToken.None);
+        Assert.False(goose.Available);
+        Assert.Contains("/opt/goose/bin/goose", goose.Note, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Agents:\n  Custom:\n    x:\n      Executable: x\n      Args: [a]\n      Output: xml\n", ":6 (Agents:Custom:x:Output)", "'xml' is not allowed")]
+    [InlineData("Agents:\n  Custom:\n    codex:\n      Preset: goose\n", ":3 (Agents:Custom:codex)", "built-in provider")]
+    [InlineData("Agents:\n  Custom:\n    x:\n      Preset: goose\n      Outptu: text\n", ":5 (Agents:Custom:x:Outptu)", "unknown setting 'Outptu' in Agents:Custom:x; known ones: Preset, Install, Args")]
+    [InlineData("Agents:\n  OpenAi:\n    BaseUrl: ftp://models\n", ":3 (Agents:OpenAi:BaseUrl)", "is not an http or https URL")]
+    public void Create_NamesTheAgentSetting_WhenItIsInvalid(string yaml, string where, string reason)
+    {
+        File.WriteAllText(_home.File("config.yaml"), yaml);
+
+        var error = Assert.Throws<InvalidFieldException>(() => AgentCronApp.Create(new ServeOptions(Home: _home.Path, Urls: "http://127.0.0.1:0")));
+
         Assert.Contains(where, error.Message, StringComparison.Ordinal);
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }

@@ -47,7 +47,7 @@ public sealed class TaskOptions
     public Option<string> PromptFile { get; } = new("--prompt-file") { Description = "Read the instructions from a file ('-' reads stdin)", HelpName = "FILE" };
     public Option<string> Name { get; } = new("--name") { Description = "A name for people", HelpName = "NAME" };
     public Option<string> Slug { get; } = new("--slug") { Description = "A unique, URL-safe handle (default: from the name)", HelpName = "SLUG" };
-    public Option<string> Agent { get; } = new("--agent") { Description = "Agent provider: command, claudecode (alias claude); default: the daemon's", HelpName = "PROVIDER" };
+    public Option<string> Agent { get; } = new("--agent") { Description = "Agent provider: command, claudecode (claude), codex, gemini, qwen, opencode, kilo, openai, or a configured one (agentcron agents lists them); default: the daemon's", HelpName = "PROVIDER" };
     public Option<string> Model { get; } = new("--model") { Description = "Model for the agent", HelpName = "MODEL" };
     public Option<string> Permissions { get; } = new("--permissions") { Description = "What an agent CLI may do: read_only (default), edit (files), full (files and commands)", HelpName = "read_only|edit|full" };
     public Option<string> Command { get; } = new("--command") { Description = "Program and arguments for the command agent", HelpName = "CMD" };

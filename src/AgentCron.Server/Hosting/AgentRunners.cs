@@ -35,7 +35,7 @@ public static class AgentRunners
 
         // Configured CLIs last: their ids must not take a built-in provider's id or alias.
         var custom = Settings.Bind<Dictionary<string, CustomCliOptions>>(config, "Agents:Custom", yaml);
-        runners.AddRange(CustomCliRunner.CreateAll(custom, runners));
+        runners.AddRange(Settings.Located(yaml, () => CustomCliRunner.CreateAll(custom, runners)));
         foreach (var runner in runners)
         {
             services.AddSingleton(runner);

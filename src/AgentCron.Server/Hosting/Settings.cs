@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using AgentCron.Core;
 using AgentCron.Core.Engine;
 
@@ -18,18 +19,52 @@ public static class Settings
         }
         catch (InvalidOperationException ex)
         {
-            // The binder says "… value 'soon' at 'Engine:Lease' to type …", or "… properties were not found on … : 'Leese'".
-            var conversion = System.Text.RegularExpressions.Regex.Match(ex.Message, "at '([^']+)'");
-            if (conversion.Success)
+            // The binder says "… value 'soon' at 'Engine:Lease' to type …", or "… properties were not found on the
+            // instance of TYPE: 'Leese'" — for a member of a dictionary's value only in an inner exception.
+            var messages = new List<string>();
+            for (Exception? e = ex; e is not null; e = e.InnerException)
             {
-                var key = conversion.Groups[1].Value;
-                throw new InvalidFieldException(Where(yaml, key), $"'{config[key]}' is not a valid value ({ex.InnerException?.Message ?? "wrong type"})");
+                messages.Add(e.Message);
             }
 
-            var unknown = ex.Message[(ex.Message.LastIndexOf(':') + 1)..].Trim().Trim('\'').Split("', '")[0];
+            if (messages.Select(m => Regex.Match(m, "at '([^']+)'")).FirstOrDefault(m => m.Success) is { } conversion)
+            {
+                var invalid = conversion.Groups[1].Value;
+                throw new InvalidFieldException(Where(yaml, invalid), $"'{config[invalid]}' is not a valid value ({ex.InnerException?.Message ?? "wrong type"})");
+            }
+
+            var notFound = messages.Select(m => Regex.Match(m, "instance of ([^:]+): '(.+)'$")).FirstOrDefault(m => m.Success);
+            var unknown = notFound?.Groups[2].Value.Split("', '")[0] ?? "";
+            var owner = notFound?.Groups[1].Value;
+            var members = KnownTypes(typeof(T)).FirstOrDefault(t => t.Name == owner || t.FullName == owner) ?? typeof(T);
+
+            // The unknown key's full path: the one under the section that ends with it.
+            var key = config.GetSection(section).AsEnumerable()
+                .Select(p => p.Key)
+                .FirstOrDefault(k => k.EndsWith($":{unknown}", StringComparison.OrdinalIgnoreCase)) ?? $"{section}:{unknown}";
             throw new InvalidFieldException(
-                Where(yaml, $"{section}:{unknown}"),
-                $"unknown setting in section {section}; known ones: {string.Join(", ", typeof(T).GetProperties().Select(p => p.Name))}");
+                Where(yaml, key),
+                $"unknown setting '{unknown}' in {key[..key.LastIndexOf(':')]}; known ones: {string.Join(", ", members.GetProperties().Select(p => p.Name))}");
+        }
+    }
+
+    /// <summary>A settings type and the types it holds (dictionary values, list items, nested records), for error messages.</summary>
+    private static IEnumerable<Type> KnownTypes(Type type)
+    {
+        var seen = new HashSet<Type>();
+        var pending = new Queue<Type>([type]);
+        while (pending.TryDequeue(out var next))
+        {
+            if (!seen.Add(next) || next.Namespace?.StartsWith("System", StringComparison.Ordinal) == true && !next.IsGenericType)
+            {
+                continue;
+            }
+
+            yield return next;
+            foreach (var inner in next.GetGenericArguments().Concat(next.GetProperties().Select(p => p.PropertyType)))
+            {
+                pending.Enqueue(inner);
+            }
         }
     }
 
@@ -64,6 +99,19 @@ public static class Settings
         catch (InvalidFieldException ex)
         {
             throw new InvalidFieldException(Where(yaml, key), ex.Reason);
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/> and, if it rejects a setting, says where that setting (the error's field) came from.</summary>
+    public static T Located<T>(YamlConfiguration? yaml, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidFieldException ex)
+        {
+            throw new InvalidFieldException(Where(yaml, ex.Field), ex.Reason);
         }
     }
 

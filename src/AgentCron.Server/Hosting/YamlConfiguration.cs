@@ -58,7 +58,9 @@ public sealed class YamlConfiguration
                     var key = keyNode is YamlScalarNode { Value: { Length: > 0 } name }
                         ? name
                         : throw new InvalidFieldException($"{Path}:{keyNode.Start.Line}", "keys must be plain names");
-                    Add(prefix.Length == 0 ? key : $"{prefix}:{key}", value);
+                    var path = prefix.Length == 0 ? key : $"{prefix}:{key}";
+                    _lines[path] = (int)keyNode.Start.Line; // sections too, so that an error about one (Agents:Custom:x) finds its line
+                    Add(path, value);
                 }
 
                 break;
