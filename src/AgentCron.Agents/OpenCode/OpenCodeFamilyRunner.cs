@@ -27,7 +27,8 @@ public abstract class OpenCodeFamilyRunner(AgentCliOptions options) : CliAgentRu
     protected override CliInvocation Invocation(RunRequest request)
     {
         var permissions = request.Task.Agent.Permissions;
-        List<string> args = ["run", "--format", "json", .. ExtraArguments];
+        // --thinking adds the model's reasoning to the events (logged as assistant.thinking).
+        List<string> args = ["run", "--format", "json", "--thinking", .. ExtraArguments];
         if (request.Task.Agent.Model is { } model)
         {
             args.AddRange(["--model", model]);
@@ -57,10 +58,10 @@ public abstract class OpenCodeFamilyRunner(AgentCliOptions options) : CliAgentRu
     protected override IAgentStream NewStream(IRunLogWriter log) => new OpenCodeStream(log);
 
     /// <summary>
-    /// The posture as the CLI's permission rules, merged over the user's configuration. Without rules both CLIs let the
-    /// model run shell commands and edit files, so read-only denies both — a denied tool is not even offered to the
-    /// model (nor, in Kilo, background processes, which fall under <c>bash</c>); edit allows the file tools; full allows
-    /// both.
+    /// The posture as the CLI's permission rules, merged over the user's configuration. Left alone, OpenCode lets the
+    /// model run any shell command and edit files, and Kilo runs commands it deems safe (e.g. <c>echo …</c>), so read-only
+    /// denies both — a denied tool is not even offered to the model (nor, in Kilo, background processes, which fall
+    /// under <c>bash</c>); edit allows the file tools; full allows both.
     /// </summary>
     private static string Permission(AgentPermissions? permissions) => JsonSerializer.Serialize(permissions switch
     {

@@ -3,7 +3,7 @@ using AgentCron.Agents.Cli;
 namespace AgentCron.Agents.OpenCode;
 
 /// <summary>
-/// Runs OpenCode non-interactively: <c>opencode run --format json [--model provider/model] [--session ID | --title NAME]
+/// Runs OpenCode non-interactively: <c>opencode run --format json --thinking [--model provider/model] [--session ID | --title NAME]
 /// [--auto]</c> with the prompt on stdin, its JSON events parsed live (<see cref="OpenCodeStream"/>). Which providers and
 /// models it may use comes from the user's OpenCode configuration (<c>~/.config/opencode/opencode.json</c>,
 /// <c>OPENCODE_CONFIG</c> or <c>OPENCODE_CONFIG_CONTENT</c>); the posture comes from the task, per run.
