@@ -5,6 +5,7 @@ using AgentCron.Agents.Command;
 using AgentCron.Agents.Custom;
 using AgentCron.Agents.Gemini;
 using AgentCron.Agents.OpenAi;
+using AgentCron.Agents.OpenCode;
 using AgentCron.Agents.Qwen;
 using AgentCron.Core.Ports;
 
@@ -30,6 +31,8 @@ public static class AgentRunners
             new CodexRunner(Cli("Codex")),
             new GeminiRunner(Cli("Gemini")),
             new QwenRunner(Cli("Qwen")),
+            new OpenCodeRunner(Cli("OpenCode")),
+            new KiloRunner(Cli("Kilo")),
             Settings.Located(yaml, "Agents:OpenAi:BaseUrl", () => new OpenAiRunner(openAi)),
         ];
 
