@@ -7,7 +7,7 @@ using AgentCron.TestKit;
 
 namespace AgentCron.Server.Tests;
 
-/// <summary>The daemon runs the real Claude Code CLI (against the fake model server) for tasks anchored to a chat thread.</summary>
+/// <summary>The daemon runs real agents (against the fake model server) for tasks anchored to a chat thread.</summary>
 public sealed class ThreadSessionTests : IAsyncLifetime, IDisposable
 {
     private const string Thread = "slack:C024BE91L:1700000000.000100";
@@ -17,7 +17,12 @@ public sealed class ThreadSessionTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         _model = await FakeModelServer.StartAsync();
-        File.WriteAllText(_home.File("config.yaml"), _model.ClaudeConfig(_home.Path));
+        File.WriteAllText(_home.File("config.yaml"), $"""
+            {_model.ClaudeConfig(_home.Path)}
+              OpenAi:
+                BaseUrl: {_model.BaseUrl}/v1
+                Model: fake-gpt
+            """);
     }
 
     public async Task DisposeAsync() => await _model.DisposeAsync();
@@ -48,10 +53,33 @@ public sealed class ThreadSessionTests : IAsyncLifetime, IDisposable
         Assert.Equal((21L, 7L), (followUp.InputTokens, followUp.OutputTokens));
     }
 
-    private static async Task<RunView> RunToEndAsync(ApiClient api, object body)
+    [Fact]
+    public async Task ThreadSession_SurvivesADaemonRestart()
+    {
+        _model.Reply(new FakeReply.Text("Noted: deploy 41 is green."), new FakeReply.Text("Deploy 41 was green."));
+        RunView first;
+        await using (var daemon = await TestDaemon.StartAsync(_home.Path))
+        using (var api = new ApiClient(daemon.App.Address, daemon.App.Token))
+        {
+            first = await RunToEndAsync(api, new { instructions = "Remember: deploy 41 is green.", agent = new { provider = "openai" }, thread = Thread, runNow = true }, "openai");
+        }
+
+        await using var restarted = await TestDaemon.StartAsync(_home.Path);
+        using var again = new ApiClient(restarted.App.Address, restarted.App.Token);
+        var followUp = await RunToEndAsync(again, new { instructions = "Which deploy was green?", thread = Thread, runNow = true }, "openai");
+
+        Assert.Equal("Deploy 41 was green.", followUp.Output);
+        Assert.Equal(first.SessionId, followUp.SessionId);
+        var messages = JsonSerializer.Serialize(_model.Requests[^1].Body.GetProperty("messages"));
+        Assert.Contains("Remember: deploy 41 is green.", messages, StringComparison.Ordinal);
+        Assert.Contains("Noted: deploy 41 is green.", messages, StringComparison.Ordinal);
+        Assert.Contains("Which deploy was green?", messages, StringComparison.Ordinal);
+    }
+
+    private static async Task<RunView> RunToEndAsync(ApiClient api, object body, string provider = "claudecode")
     {
         var task = await api.CreateTaskAsync(body);
-        Assert.Equal("claudecode", task.Agent.Provider);
+        Assert.Equal(provider, task.Agent.Provider);
         var runs = await api.ExpectAsync<PageView<RunView>>(HttpMethod.Get, $"/api/runs?task={task.Id}", HttpStatusCode.OK);
         var run = await api.WaitForFinishAsync(Assert.Single(runs.Items).Id);
         Assert.True(run.Status == "succeeded", $"{run.Status}: {run.Error}");
