@@ -284,9 +284,10 @@ public class TaskListingTests
 
         var agents = await api.ExpectAsync<List<AgentView>>(HttpMethod.Get, "/api/agents", HttpStatusCode.OK);
 
-        Assert.Equal(["claudecode", "command"], agents.Select(a => a.Provider));
+        Assert.Equal(["claudecode", "codex", "command", "gemini", "kilo", "openai", "opencode", "qwen"], agents.Select(a => a.Provider));
         var command = agents.Single(a => a.Provider == "command");
         Assert.True(command.IsDefault && command.Available);
         Assert.Equal(["claude"], agents.Single(a => a.Provider == "claudecode").Aliases);
+        Assert.Equal(["gemini-cli"], agents.Single(a => a.Provider == "gemini").Aliases);
     }
 }

@@ -57,7 +57,7 @@ public class ValidationTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
         var problem = await ApiClient.AssertInvalidAsync(response, "agent.provider");
         var detail = problem.GetProperty("detail").GetString();
         Assert.Contains("nope", detail, StringComparison.Ordinal);
-        Assert.Contains("valid providers: claudecode, command", detail, StringComparison.Ordinal);
+        Assert.Contains("valid providers: claudecode, codex, command, gemini, kilo, openai, opencode, qwen", detail, StringComparison.Ordinal);
     }
 
     [Fact]
