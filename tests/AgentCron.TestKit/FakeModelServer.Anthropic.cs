@@ -6,6 +6,17 @@ namespace AgentCron.TestKit;
 /// <summary>The Anthropic Messages API (<c>POST /v1/messages</c>) for Claude Code.</summary>
 public sealed partial class FakeModelServer
 {
+    /// <summary>
+    /// The variables that point Claude Code at this server with a fake key and no API retries (it retries a failed call ten
+    /// times with growing delays; a test wants the first answer).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ClaudeEnvironment => new Dictionary<string, string>
+    {
+        ["ANTHROPIC_BASE_URL"] = BaseUrl,
+        ["ANTHROPIC_API_KEY"] = "sk-fake",
+        ["CLAUDE_CODE_MAX_RETRIES"] = "0",
+    };
+
     private async Task AnthropicAsync(HttpContext http)
     {
         var (body, reply) = await ReceiveAsync(http);

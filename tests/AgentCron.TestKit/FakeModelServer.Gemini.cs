@@ -74,10 +74,21 @@ public sealed partial class FakeModelServer
     };
 
     /// <summary>
+    /// The variables that point the Gemini CLI at this server with a fake key, and its temp files (error reports,
+    /// gemini-client-error-*.json) into <paramref name="home"/> with the test's other files.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> GeminiEnvironment(string home) => new Dictionary<string, string>
+    {
+        ["GOOGLE_GEMINI_BASE_URL"] = BaseUrl,
+        ["GEMINI_API_KEY"] = "fake-key",
+        ["TMPDIR"] = home,
+    };
+
+    /// <summary>
     /// Writes <c>$HOME/.gemini/settings.json</c> for a Gemini CLI run against this server: API-key auth (the CLI
     /// refuses to start without a selected auth type), one attempt per request (its default is up to 10 with growing
     /// delays; a test wants the first answer) and no usage statistics. The environment still needs
-    /// <c>GEMINI_API_KEY</c> and <c>GOOGLE_GEMINI_BASE_URL</c> (<see cref="BaseUrl"/>).
+    /// <see cref="GeminiEnvironment"/>.
     /// </summary>
     public static void WriteGeminiSettings(string home)
     {

@@ -64,14 +64,11 @@ public sealed class ClaudeRunner(ClaudeOptions options, IReadOnlyList<string>? m
             args.AddRange(["--append-system-prompt", scheduling]);
         }
 
-        // Headless runs need no update checks or telemetry; a setting in the daemon's environment (inherited) wins.
-        var environment = Environment.GetEnvironmentVariable("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC") is null
-            ? new Dictionary<string, string> { ["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1" }
-            : null;
-        return new CliInvocation(args, request.Task.Instructions, environment);
+        // Headless runs need no update checks or telemetry.
+        return new CliInvocation(args, request.Task.Instructions, DefaultVariable("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"));
     }
 
-    protected override IAgentStream NewStream(IRunLogWriter log) => new ClaudeStream(log);
+    protected override IAgentStream NewStream(RunRequest request, IRunLogWriter log) => new ClaudeStream(log);
 
     /// <summary>
     /// The posture as Claude Code's allow-list: read-only adds nothing (in print mode tools that need permission are

@@ -16,27 +16,13 @@ namespace AgentCron.Agents.Claude;
 /// whole session (it restores its counters on resume) and its side requests; its assistant records carry the usage of
 /// one model response each. (Claude Code repeats one response's usage on every record of it, so it keeps the result's.)
 /// </param>
-public sealed class ClaudeStream(IRunLogWriter log, bool usageFromMessages = false) : IAgentStream
+public sealed class ClaudeStream(IRunLogWriter log, bool usageFromMessages = false) : JsonLinesAgentStream(log)
 {
     private long? _messageInputTokens;
     private long? _messageOutputTokens;
 
-    public string? SessionId { get; private set; }
-
-    public string? Model { get; private set; }
-
-    public AgentOutcome? Outcome { get; private set; }
-
-    public void Handle(string line)
+    protected override void Handle(JsonElement root)
     {
-        using var document = ParseObject(line);
-        if (document is null)
-        {
-            log.Write("stdout", new { text = line });
-            return;
-        }
-
-        var root = document.RootElement;
         SessionId = Text(root, "session_id") ?? SessionId;
         switch (Text(root, "type"))
         {
@@ -53,7 +39,7 @@ public sealed class ClaudeStream(IRunLogWriter log, bool usageFromMessages = fal
                 Final(root);
                 break;
             default:
-                log.Write("agent.event", new { type = Text(root, "type") });
+                Log.Write("agent.event", new { type = Text(root, "type") });
                 break;
         }
     }
@@ -63,12 +49,12 @@ public sealed class ClaudeStream(IRunLogWriter log, bool usageFromMessages = fal
         if (Text(root, "subtype") == "init")
         {
             Model = Text(root, "model") ?? Model;
-            log.Write("agent.session", new { sessionId = SessionId, model = Model, cwd = Text(root, "cwd") });
+            Log.Write("agent.session", new { sessionId = SessionId, model = Model, cwd = Text(root, "cwd") });
         }
         else
         {
             // e.g. api_retry: the CLI is retrying a failing model API.
-            log.Write("agent.status", new { subtype = Text(root, "subtype"), error = Text(root, "error"), attempt = Number(root, "attempt") });
+            Log.Write("agent.status", new { subtype = Text(root, "subtype"), error = Text(root, "error"), attempt = Number(root, "attempt") });
         }
     }
 
@@ -91,13 +77,13 @@ public sealed class ClaudeStream(IRunLogWriter log, bool usageFromMessages = fal
             switch (Text(block, "type"))
             {
                 case "text":
-                    log.Write("assistant.text", new { text = Text(block, "text") });
+                    Log.Write("assistant.text", new { text = Text(block, "text") });
                     break;
                 case "tool_use":
-                    log.Write("tool.call", new { id = Text(block, "id"), name = Text(block, "name"), input = Member(block, "input")?.Clone() });
+                    Log.Write("tool.call", new { id = Text(block, "id"), name = Text(block, "name"), input = Member(block, "input")?.Clone() });
                     break;
                 case "thinking":
-                    log.Write("assistant.thinking", new { text = Text(block, "thinking") });
+                    Log.Write("assistant.thinking", new { text = Text(block, "thinking") });
                     break;
             }
         }
@@ -112,7 +98,7 @@ public sealed class ClaudeStream(IRunLogWriter log, bool usageFromMessages = fal
 
         foreach (var block in Items(message, "content").Where(b => Text(b, "type") == "tool_result"))
         {
-            log.Write("tool.result", new
+            Log.Write("tool.result", new
             {
                 id = Text(block, "tool_use_id"),
                 isError = Flag(block, "is_error"),
@@ -135,7 +121,7 @@ public sealed class ClaudeStream(IRunLogWriter log, bool usageFromMessages = fal
                 Sum(usage, "output_tokens"),
                 Decimal(root, "total_cost_usd"));
         Outcome = new AgentOutcome(isError, isError && subtype is not (null or "success") ? $"({subtype}) {text}" : text, runUsage);
-        log.Write("agent.result", new
+        Log.Write("agent.result", new
         {
             subtype,
             isError,

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AgentCron.Core.Ports;
 
 namespace AgentCron.Agents.Cli;
@@ -26,3 +27,36 @@ public interface IAgentStream
 /// <param name="Text">The final answer; on failure, the CLI's own message when it gave one.</param>
 /// <param name="Usage">Tokens and cost, where reported.</param>
 public sealed record AgentOutcome(bool IsError, string? Text, RunUsage? Usage = null);
+
+/// <summary>
+/// What reading any CLI's JSON lines shares: a line that is not a JSON object is logged as plain output (a CLI may print
+/// a warning among its records), every other line is handed to the reader as a record. The reader sets what the run
+/// records as it sees it.
+/// </summary>
+/// <param name="log">The run's log.</param>
+public abstract class JsonLinesAgentStream(IRunLogWriter log) : IAgentStream
+{
+    public string? SessionId { get; protected set; }
+
+    public string? Model { get; protected set; }
+
+    public AgentOutcome? Outcome { get; protected set; }
+
+    /// <summary>The run's log.</summary>
+    protected IRunLogWriter Log => log;
+
+    public void Handle(string line)
+    {
+        using var document = JsonFields.ParseObject(line);
+        if (document is null)
+        {
+            log.Write("stdout", new { text = line });
+            return;
+        }
+
+        Handle(document.RootElement);
+    }
+
+    /// <summary>Handles one record (the root of a line), in order. It is valid only during the call: clone what is kept.</summary>
+    protected abstract void Handle(JsonElement root);
+}

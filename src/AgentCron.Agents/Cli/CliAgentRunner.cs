@@ -119,14 +119,18 @@ public abstract class CliAgentRunner(AgentCliOptions options) : IAgentRunner
     /// <summary>The arguments, stdin and extra environment of one turn (new, or resuming <see cref="RunRequest.ResumeSessionId"/>).</summary>
     protected abstract CliInvocation Invocation(RunRequest request);
 
-    /// <summary>A reader for one turn's output.</summary>
-    protected abstract IAgentStream NewStream(IRunLogWriter log);
+    /// <summary>
+    /// A reader for one turn's output. Most readers need only the log; the request is there for those that do (e.g. Codex
+    /// reports a resumed session's running totals, so its reader needs the totals before this turn).
+    /// </summary>
+    protected abstract IAgentStream NewStream(RunRequest request, IRunLogWriter log);
 
     /// <summary>
-    /// A reader for one turn's output when reading it depends on the request (e.g. Codex reports a resumed session's
-    /// running totals, so its reader needs the totals before this turn); by default the request does not matter.
+    /// <paramref name="name"/> for the CLI unless the daemon's own environment (which the CLI inherits) sets it: the
+    /// runner's choice for headless runs (e.g. no telemetry) that whoever runs the daemon can still override.
     /// </summary>
-    protected virtual IAgentStream NewStream(RunRequest request, IRunLogWriter log) => NewStream(log);
+    protected static IReadOnlyDictionary<string, string>? DefaultVariable(string name, string value) =>
+        Environment.GetEnvironmentVariable(name) is null ? new Dictionary<string, string> { [name] = value } : null;
 
     /// <summary>
     /// The prompt with the scheduling section in front, for CLIs that have no way to add to their system prompt: only an

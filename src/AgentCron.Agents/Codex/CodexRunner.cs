@@ -65,10 +65,8 @@ public sealed class CodexRunner : CliAgentRunner
         return new CliInvocation(args, request.Task.Instructions);
     }
 
-    protected override IAgentStream NewStream(IRunLogWriter log) => new CodexStream(log);
-
     protected override IAgentStream NewStream(RunRequest request, IRunLogWriter log) =>
-        request.ResumeSessionId is { } session ? new CodexStream(log, SessionTotals(session)) : NewStream(log);
+        new CodexStream(log, request.ResumeSessionId is { } session ? SessionTotals(session) : null);
 
     /// <summary>
     /// The posture as Codex's sandbox, which confines every command the model runs (bubblewrap, bundled with the CLI):

@@ -9,41 +9,27 @@ namespace AgentCron.Agents.Codex;
 /// Reads <c>codex exec --json</c> events as they arrive: <c>thread.started</c> gives the session id; items (agent
 /// messages, reasoning, commands, file changes, MCP tool calls, web searches, notices) become log entries;
 /// <c>turn.completed</c> ends the turn with its usage and <c>turn.failed</c> with Codex's own message. A top-level
-/// <c>error</c> alone is not a failure: Codex also reports its retries ("Reconnecting... 1/5") that way.
+/// <c>error</c> alone is not a failure: Codex also reports its retries ("Reconnecting... 1/5") that way. The model stays
+/// unknown: Codex's events do not name it.
 /// </summary>
 /// <param name="log">The run's log.</param>
 /// <param name="earlier">
 /// A resumed session's token totals before this turn: Codex reports the session's running totals, so they are
 /// subtracted to get the turn's own usage. Null for a new session.
 /// </param>
-public sealed class CodexStream(IRunLogWriter log, RunUsage? earlier = null) : IAgentStream
+public sealed class CodexStream(IRunLogWriter log, RunUsage? earlier = null) : JsonLinesAgentStream(log)
 {
     private readonly HashSet<string> _started = [];
     private string? _answer;
     private string? _lastError;
 
-    public string? SessionId { get; private set; }
-
-    /// <summary>Always null: Codex's events do not name the model.</summary>
-    public string? Model => null;
-
-    public AgentOutcome? Outcome { get; private set; }
-
-    public void Handle(string line)
+    protected override void Handle(JsonElement root)
     {
-        using var document = ParseObject(line);
-        if (document is null)
-        {
-            log.Write("stdout", new { text = line });
-            return;
-        }
-
-        var root = document.RootElement;
         switch (Text(root, "type"))
         {
             case "thread.started":
                 SessionId = Text(root, "thread_id") ?? SessionId;
-                log.Write("agent.session", new { sessionId = SessionId });
+                Log.Write("agent.session", new { sessionId = SessionId });
                 break;
             case "turn.started" or "item.updated":
                 // Nothing to log: the turn's items follow, and an update (a plan's progress) is complete in its item.completed.
@@ -56,7 +42,7 @@ public sealed class CodexStream(IRunLogWriter log, RunUsage? earlier = null) : I
                 break;
             case "error":
                 _lastError = Text(root, "message");
-                log.Write("agent.status", new { subtype = "error", error = _lastError });
+                Log.Write("agent.status", new { subtype = "error", error = _lastError });
                 break;
             case "turn.completed":
                 Finish(root, isError: false, _answer);
@@ -65,7 +51,7 @@ public sealed class CodexStream(IRunLogWriter log, RunUsage? earlier = null) : I
                 Finish(root, isError: true, (Member(root, "error") is { } error ? Text(error, "message") : null) ?? _lastError);
                 break;
             default:
-                log.Write("agent.event", new { type = Text(root, "type") });
+                Log.Write("agent.event", new { type = Text(root, "type") });
                 break;
         }
     }
@@ -74,7 +60,7 @@ public sealed class CodexStream(IRunLogWriter log, RunUsage? earlier = null) : I
     {
         if (Call(item) is { } call && Text(item, "id") is { } id && _started.Add(id))
         {
-            log.Write("tool.call", new { id, name = call.Name, input = call.Input });
+            Log.Write("tool.call", new { id, name = call.Name, input = call.Input });
         }
     }
 
@@ -85,35 +71,35 @@ public sealed class CodexStream(IRunLogWriter log, RunUsage? earlier = null) : I
         {
             case "agent_message":
                 _answer = Text(item, "text");
-                log.Write("assistant.text", new { text = _answer });
+                Log.Write("assistant.text", new { text = _answer });
                 return;
             case "reasoning":
-                log.Write("assistant.thinking", new { text = Text(item, "text") });
+                Log.Write("assistant.thinking", new { text = Text(item, "text") });
                 return;
             case "error":
                 // A notice, not the end of the turn (e.g. "Model metadata for `m` not found").
-                log.Write("agent.status", new { subtype = "notice", error = Text(item, "message") });
+                Log.Write("agent.status", new { subtype = "notice", error = Text(item, "message") });
                 return;
             case "todo_list":
-                log.Write("agent.plan", new { items = Member(item, "items")?.Clone() });
+                Log.Write("agent.plan", new { items = Member(item, "items")?.Clone() });
                 return;
         }
 
         if (Call(item) is not { } call)
         {
-            log.Write("agent.event", new { type = "item.completed", itemType = Text(item, "type") });
+            Log.Write("agent.event", new { type = "item.completed", itemType = Text(item, "type") });
             return;
         }
 
         // A call can complete without having started (e.g. a file change): log its call first so every result has one.
         if (id is null || _started.Add(id))
         {
-            log.Write("tool.call", new { id, name = call.Name, input = call.Input });
+            Log.Write("tool.call", new { id, name = call.Name, input = call.Input });
         }
 
         var status = Text(item, "status");
         var exitCode = Number(item, "exit_code");
-        log.Write("tool.result", new
+        Log.Write("tool.result", new
         {
             id,
             isError = status is "failed" or "declined" || exitCode is not (null or 0) || Member(item, "error") is not null,
@@ -156,7 +142,7 @@ public sealed class CodexStream(IRunLogWriter log, RunUsage? earlier = null) : I
         var output = Number(usage, "output_tokens");
         var turnUsage = new RunUsage(Since(input, earlier?.InputTokens), Since(output, earlier?.OutputTokens), null);
         Outcome = new AgentOutcome(isError, text, turnUsage);
-        log.Write("agent.result", new
+        Log.Write("agent.result", new
         {
             isError,
             error = isError ? text : null,

@@ -150,7 +150,7 @@ public sealed partial class CustomCliRunner : CliAgentRunner
         return new CliInvocation(args, _options.Input == "stdin" ? prompt : null, posture.Environment, _options.SessionId == "generate" ? session : null);
     }
 
-    protected override IAgentStream NewStream(IRunLogWriter log) => _options.Output switch
+    protected override IAgentStream NewStream(RunRequest request, IRunLogWriter log) => _options.Output switch
     {
         "jsonl" => new JsonLinesStream(log, _jsonl!),
         "claude-stream-json" => new ClaudeStream(log),

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using AgentCron.Agents.Cli;
 using AgentCron.Core.Ports;
 using static AgentCron.Agents.Cli.JsonFields;
@@ -40,7 +41,7 @@ internal sealed record JsonLinesRules(JsonFieldRule Text, JsonPath? MessageId, J
 /// the last message that had text, its streamed pieces joined), error records <c>agent.error</c> (and fail the run),
 /// every other record an <c>agent.event</c> with the record itself; lines that are not JSON are logged as output.
 /// </summary>
-internal sealed class JsonLinesStream(IRunLogWriter log, JsonLinesRules rules) : IAgentStream
+internal sealed class JsonLinesStream(IRunLogWriter log, JsonLinesRules rules) : JsonLinesAgentStream(log)
 {
     private string? _answer;
     private string? _answerId;
@@ -48,39 +49,30 @@ internal sealed class JsonLinesStream(IRunLogWriter log, JsonLinesRules rules) :
     private long? _inputTokens;
     private long? _outputTokens;
 
-    public string? SessionId { get; private set; }
-
-    public string? Model => null;
-
-    public AgentOutcome? Outcome =>
-        _error is not null ? new AgentOutcome(true, _error)
-        : _answer is not null ? new AgentOutcome(false, _answer, _inputTokens is null && _outputTokens is null ? null : new RunUsage(_inputTokens, _outputTokens, null))
-        : null;
-
-    public void Handle(string line)
+    protected override void Handle(JsonElement root)
     {
-        using var document = ParseObject(line);
-        if (document is null)
-        {
-            log.Write("stdout", new { text = line });
-            return;
-        }
+        Read(root);
+        Outcome = _error is not null ? new AgentOutcome(true, _error)
+            : _answer is not null ? new AgentOutcome(false, _answer, _inputTokens is null && _outputTokens is null ? null : new RunUsage(_inputTokens, _outputTokens, null))
+            : null;
+    }
 
-        var record = document.RootElement;
+    private void Read(JsonElement record)
+    {
         SessionId = rules.SessionId.Values(record).LastOrDefault() ?? SessionId;
         _inputTokens = Tokens(rules.InputTokens, record) ?? _inputTokens;
         _outputTokens = Tokens(rules.OutputTokens, record) ?? _outputTokens;
         if (rules.Error.Values(record).LastOrDefault() is { } error)
         {
             _error = error;
-            log.Write("agent.error", new { text = error });
+            Log.Write("agent.error", new { text = error });
             return;
         }
 
         var text = string.Concat(rules.Text.Values(record));
         if (text.Length == 0)
         {
-            log.Write("agent.event", new { record = record.Clone() });
+            Log.Write("agent.event", new { record = record.Clone() });
             return;
         }
 
@@ -88,9 +80,9 @@ internal sealed class JsonLinesStream(IRunLogWriter log, JsonLinesRules rules) :
         var id = rules.MessageId?.Evaluate(record).Select(JsonPath.Scalar).FirstOrDefault();
         _answer = id is not null && id == _answerId ? _answer + text : text;
         _answerId = id;
-        log.Write("assistant.text", new { text });
+        Log.Write("assistant.text", new { text });
     }
 
-    private static long? Tokens(JsonFieldRule rule, System.Text.Json.JsonElement record) =>
+    private static long? Tokens(JsonFieldRule rule, JsonElement record) =>
         rule.Values(record).Select(v => long.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : (long?)null).LastOrDefault(n => n is not null);
 }

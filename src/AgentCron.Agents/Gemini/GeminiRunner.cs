@@ -14,8 +14,6 @@ namespace AgentCron.Agents.Gemini;
 /// </summary>
 public sealed class GeminiRunner(AgentCliOptions options) : CliAgentRunner(options)
 {
-    private const string TrustWorkspace = "GEMINI_CLI_TRUST_WORKSPACE";
-
     public override string Provider => "gemini";
 
     public override IReadOnlyList<string> Aliases { get; } = ["gemini-cli"];
@@ -48,14 +46,11 @@ public sealed class GeminiRunner(AgentCliOptions options) : CliAgentRunner(optio
         args.AddRange(["-p", ""]);
 
         // Headless, the CLI refuses to start in a folder nobody has trusted; a scheduled task's working directory is
-        // chosen by whoever set it up. A setting in the daemon's environment (inherited) wins.
-        var environment = Environment.GetEnvironmentVariable(TrustWorkspace) is null
-            ? new Dictionary<string, string> { [TrustWorkspace] = "true" }
-            : null;
-        return new CliInvocation(args, PromptWithScheduling(request), environment);
+        // chosen by whoever set it up.
+        return new CliInvocation(args, PromptWithScheduling(request), DefaultVariable("GEMINI_CLI_TRUST_WORKSPACE", "true"));
     }
 
-    protected override IAgentStream NewStream(IRunLogWriter log) => new GeminiStream(log);
+    protected override IAgentStream NewStream(RunRequest request, IRunLogWriter log) => new GeminiStream(log);
 
     /// <summary>
     /// The posture as an approval mode. Headless, the CLI cannot ask, so it leaves out the tools that would need

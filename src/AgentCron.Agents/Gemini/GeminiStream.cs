@@ -14,28 +14,14 @@ namespace AgentCron.Agents.Gemini;
 /// the log has one entry per answer rather than one per chunk; the run's output is the last message after the last
 /// tool call, as the CLI's own <c>json</c> output reports it.
 /// </summary>
-public sealed class GeminiStream(IRunLogWriter log) : IAgentStream
+public sealed class GeminiStream(IRunLogWriter log) : JsonLinesAgentStream(log)
 {
     private readonly StringBuilder _message = new();
     private string? _answer;
     private string? _lastError;
 
-    public string? SessionId { get; private set; }
-
-    public string? Model { get; private set; }
-
-    public AgentOutcome? Outcome { get; private set; }
-
-    public void Handle(string line)
+    protected override void Handle(JsonElement root)
     {
-        using var document = ParseObject(line);
-        if (document is null)
-        {
-            log.Write("stdout", new { text = line });
-            return;
-        }
-
-        var root = document.RootElement;
         var type = Text(root, "type");
         if (type == "message" && Text(root, "role") == "assistant")
         {
@@ -49,7 +35,7 @@ public sealed class GeminiStream(IRunLogWriter log) : IAgentStream
             case "init":
                 SessionId = Text(root, "session_id") ?? SessionId;
                 Model = Text(root, "model") ?? Model;
-                log.Write("agent.session", new { sessionId = SessionId, model = Model });
+                Log.Write("agent.session", new { sessionId = SessionId, model = Model });
                 break;
             case "message":
                 // The user's prompt, echoed: the run has it already.
@@ -57,11 +43,11 @@ public sealed class GeminiStream(IRunLogWriter log) : IAgentStream
             case "tool_use":
                 // What the model says after its tools ran is the answer; text before a tool call is not.
                 _answer = null;
-                log.Write("tool.call", new { id = Text(root, "tool_id"), name = Text(root, "tool_name"), input = Member(root, "parameters")?.Clone() });
+                Log.Write("tool.call", new { id = Text(root, "tool_id"), name = Text(root, "tool_name"), input = Member(root, "parameters")?.Clone() });
                 break;
             case "tool_result":
                 var error = Member(root, "error") ?? default;
-                log.Write("tool.result", new
+                Log.Write("tool.result", new
                 {
                     id = Text(root, "tool_id"),
                     isError = Text(root, "status") != "success",
@@ -76,13 +62,13 @@ public sealed class GeminiStream(IRunLogWriter log) : IAgentStream
                     _lastError = Text(root, "message");
                 }
 
-                log.Write("agent.status", new { severity, message = Text(root, "message") });
+                Log.Write("agent.status", new { severity, message = Text(root, "message") });
                 break;
             case "result":
                 Final(root);
                 break;
             default:
-                log.Write("agent.event", new { type });
+                Log.Write("agent.event", new { type });
                 break;
         }
     }
@@ -97,7 +83,7 @@ public sealed class GeminiStream(IRunLogWriter log) : IAgentStream
 
         _answer = _message.ToString();
         _message.Clear();
-        log.Write("assistant.text", new { text = _answer });
+        Log.Write("assistant.text", new { text = _answer });
     }
 
     private void Final(JsonElement root)
@@ -109,7 +95,7 @@ public sealed class GeminiStream(IRunLogWriter log) : IAgentStream
         Model = ModelUsed(stats) ?? Model;
         var usage = new RunUsage(Number(stats, "input_tokens"), Number(stats, "output_tokens"), null);
         Outcome = new AgentOutcome(isError, isError ? error ?? _lastError : _answer, usage);
-        log.Write("agent.result", new
+        Log.Write("agent.result", new
         {
             status,
             isError,

@@ -48,14 +48,11 @@ public sealed class QwenRunner(AgentCliOptions options) : CliAgentRunner(options
             args.AddRange(["--append-system-prompt", scheduling]);
         }
 
-        // Qwen Code reports usage statistics to its vendor unless told not to; a setting in the daemon's environment wins.
-        var environment = Environment.GetEnvironmentVariable("QWEN_USAGE_STATISTICS_ENABLED") is null
-            ? new Dictionary<string, string> { ["QWEN_USAGE_STATISTICS_ENABLED"] = "false" }
-            : null;
-        return new CliInvocation(args, request.Task.Instructions, environment);
+        // Qwen Code reports usage statistics to its vendor unless told not to.
+        return new CliInvocation(args, request.Task.Instructions, DefaultVariable("QWEN_USAGE_STATISTICS_ENABLED", "false"));
     }
 
-    protected override IAgentStream NewStream(IRunLogWriter log) => new ClaudeStream(log, usageFromMessages: true);
+    protected override IAgentStream NewStream(RunRequest request, IRunLogWriter log) => new ClaudeStream(log, usageFromMessages: true);
 
     /// <summary>
     /// The posture as Qwen Code's approval mode. Headless, <c>default</c> refuses the shell and file-changing tools,
