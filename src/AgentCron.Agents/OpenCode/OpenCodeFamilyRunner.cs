@@ -55,7 +55,7 @@ public abstract class OpenCodeFamilyRunner(AgentCliOptions options) : CliAgentRu
         return new CliInvocation(args, PromptWithScheduling(request), environment);
     }
 
-    protected override IAgentStream NewStream(IRunLogWriter log) => new OpenCodeStream(log);
+    protected override IAgentStream NewStream(RunRequest request, IRunLogWriter log) => new OpenCodeStream(log);
 
     /// <summary>
     /// The posture as the CLI's permission rules, merged over the user's configuration. Left alone, OpenCode lets the

@@ -13,35 +13,19 @@ namespace AgentCron.Agents.OpenCode;
 /// is kept up to date as steps finish: the answer is the text of the last step that wrote any, usage is summed over the
 /// steps, and an error makes the turn failed with the CLI's message. The events do not name the model.
 /// </summary>
-public sealed class OpenCodeStream(IRunLogWriter log) : IAgentStream
+public sealed class OpenCodeStream(IRunLogWriter log) : JsonLinesAgentStream(log)
 {
     private readonly List<string> _stepText = [];
     private string? _answer;
     private string? _error;
     private RunUsage? _usage;
 
-    public string? SessionId { get; private set; }
-
-    public string? Model => null;
-
-    public AgentOutcome? Outcome => _error is not null ? new AgentOutcome(true, _error, _usage)
-        : _usage is not null ? new AgentOutcome(false, _answer, _usage)
-        : null;
-
-    public void Handle(string line)
+    protected override void Handle(JsonElement root)
     {
-        using var document = ParseObject(line);
-        if (document is null)
-        {
-            log.Write("stdout", new { text = line });
-            return;
-        }
-
-        var root = document.RootElement;
         if (SessionId is null && Text(root, "sessionID") is { } session)
         {
             SessionId = session;
-            log.Write("agent.session", new { sessionId = session });
+            Log.Write("agent.session", new { sessionId = session });
         }
 
         var part = Member(root, "part") ?? default;
@@ -53,10 +37,10 @@ public sealed class OpenCodeStream(IRunLogWriter log) : IAgentStream
             case "text":
                 var text = Text(part, "text") ?? "";
                 _stepText.Add(text);
-                log.Write("assistant.text", new { text });
+                Log.Write("assistant.text", new { text });
                 break;
             case "reasoning":
-                log.Write("assistant.thinking", new { text = Text(part, "text") });
+                Log.Write("assistant.thinking", new { text = Text(part, "text") });
                 break;
             case "tool_use":
                 Tool(part);
@@ -68,7 +52,7 @@ public sealed class OpenCodeStream(IRunLogWriter log) : IAgentStream
                 Failed(Member(root, "error") ?? default);
                 break;
             default:
-                log.Write("agent.event", new { type = Text(root, "type") });
+                Log.Write("agent.event", new { type = Text(root, "type") });
                 break;
         }
     }
@@ -84,8 +68,8 @@ public sealed class OpenCodeStream(IRunLogWriter log) : IAgentStream
         var input = Member(state, "input");
         var name = Text(part, "tool");
         var unavailable = name == "invalid" && input is { } asked && Text(asked, "tool") is not null;
-        log.Write("tool.call", new { id, name = unavailable ? Text(input!.Value, "tool") : name, input = input?.Clone() });
-        log.Write("tool.result", new
+        Log.Write("tool.call", new { id, name = unavailable ? Text(input!.Value, "tool") : name, input = input?.Clone() });
+        Log.Write("tool.result", new
         {
             id,
             isError = unavailable || Text(state, "status") == "error",
@@ -110,7 +94,12 @@ public sealed class OpenCodeStream(IRunLogWriter log) : IAgentStream
             _answer = string.Join("\n", _stepText);
         }
 
-        log.Write("agent.step", new { reason = Text(part, "reason"), inputTokens = step.InputTokens, outputTokens = step.OutputTokens, costUsd = step.CostUsd });
+        if (_error is null)
+        {
+            Outcome = new AgentOutcome(false, _answer, _usage);
+        }
+
+        Log.Write("agent.step", new { reason = Text(part, "reason"), inputTokens = step.InputTokens, outputTokens = step.OutputTokens, costUsd = step.CostUsd });
     }
 
     /// <summary>An error of the session (e.g. the model API refused the key): the turn fails with the CLI's message.</summary>
@@ -125,7 +114,8 @@ public sealed class OpenCodeStream(IRunLogWriter log) : IAgentStream
         }
 
         _error = _error is null ? message : $"{_error}\n{message}";
-        log.Write("agent.error", new { name = Text(error, "name"), message, statusCode = status });
+        Outcome = new AgentOutcome(true, _error, _usage);
+        Log.Write("agent.error", new { name = Text(error, "name"), message, statusCode = status });
     }
 
     private static long? Add(long? a, long? b) => a is null && b is null ? null : (a ?? 0) + (b ?? 0);
