@@ -32,15 +32,7 @@ public sealed class ClaudeRunner(ClaudeOptions options, IReadOnlyList<string>? m
     protected override CliInvocation Invocation(RunRequest request)
     {
         List<string> args = ["-p", "--output-format", "stream-json", "--verbose", .. ExtraArguments];
-        if (request.Task.Agent.Model is { } model)
-        {
-            args.AddRange(["--model", model]);
-        }
-
-        if (request.ResumeSessionId is { } session)
-        {
-            args.AddRange(["--resume", session]);
-        }
+        args.AddRange(ModelAndSession(request, modelFlag: "--model"));
 
         List<string> allowed = AllowedTools(request.Task.Agent.Permissions) is { } tools ? [tools] : [];
 

@@ -133,6 +133,25 @@ public abstract class CliAgentRunner(AgentCliOptions options) : IAgentRunner
         Environment.GetEnvironmentVariable(name) is null ? new Dictionary<string, string> { [name] = value } : null;
 
     /// <summary>
+    /// The task's model and the session to resume as flags (<c>-m M --resume ID</c>), each only when there is one: the
+    /// way most agent CLIs take them.
+    /// </summary>
+    protected static IEnumerable<string> ModelAndSession(RunRequest request, string modelFlag = "-m", string resumeFlag = "--resume")
+    {
+        if (request.Task.Agent.Model is { } model)
+        {
+            yield return modelFlag;
+            yield return model;
+        }
+
+        if (request.ResumeSessionId is { } session)
+        {
+            yield return resumeFlag;
+            yield return session;
+        }
+    }
+
+    /// <summary>
     /// The prompt with the scheduling section in front, for CLIs that have no way to add to their system prompt: only an
     /// agent that may run commands can act on it, so the others are not told.
     /// </summary>

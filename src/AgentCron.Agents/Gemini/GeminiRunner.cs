@@ -31,15 +31,7 @@ public sealed class GeminiRunner(AgentCliOptions options) : CliAgentRunner(optio
     protected override CliInvocation Invocation(RunRequest request)
     {
         List<string> args = ["--output-format", "stream-json", "--approval-mode", ApprovalMode(request.Task.Agent.Permissions), .. ExtraArguments];
-        if (request.Task.Agent.Model is { } model)
-        {
-            args.AddRange(["-m", model]);
-        }
-
-        if (request.ResumeSessionId is { } session)
-        {
-            args.AddRange(["--resume", session]);
-        }
+        args.AddRange(ModelAndSession(request));
 
         // Headless with an empty -p: the prompt comes on stdin. GEMINI_SYSTEM_MD would replace the CLI's whole system
         // prompt rather than add to it, so the scheduling section goes in front of the prompt.

@@ -32,15 +32,7 @@ public sealed class QwenRunner(AgentCliOptions options) : CliAgentRunner(options
     protected override CliInvocation Invocation(RunRequest request)
     {
         List<string> args = ["--output-format", "stream-json", "--approval-mode", ApprovalMode(request.Task.Agent.Permissions), .. ExtraArguments];
-        if (request.Task.Agent.Model is { } model)
-        {
-            args.AddRange(["-m", model]);
-        }
-
-        if (request.ResumeSessionId is { } session)
-        {
-            args.AddRange(["--resume", session]);
-        }
+        args.AddRange(ModelAndSession(request));
 
         // Only an agent that may run commands can act on the scheduling section; telling the others would mislead them.
         if (request.Task.Agent.Permissions == AgentPermissions.Full && request.SchedulingPrompt is { } scheduling)
