@@ -22,6 +22,7 @@ internal sealed class InstrumentedStore(IAgentCronStore inner) : IAgentCronStore
     public IRunStore Runs => _runs ??= new InstrumentedRunStore(inner.Runs, _profile);
     public IRunLogStore Logs => inner.Logs;
     public IThreadStore Threads => inner.Threads;
+    public INodeStore Nodes => inner.Nodes;
     public IStoreChangeFeed? Changes => inner.Changes;
 
     /// <summary>Completes with the <see cref="Stopwatch"/> timestamp at which <paramref name="count"/> more runs have finished.</summary>

@@ -21,6 +21,7 @@ public static class AgentCronCli
             RunsCommands.Create(context),
             PreviewCommand.Create(context),
             AgentsCommand.Create(context),
+            NodesCommand.Create(context),
             PromptCommand.Create(context),
             McpCommand.Create(context),
         };

@@ -21,6 +21,7 @@ public sealed class SqliteStore : IAgentCronStore
         Runs = new SqliteRunStore(_db);
         Logs = new SqliteRunLogStore(_db);
         Threads = new SqliteThreadStore(_db);
+        Nodes = new SqliteNodeStore(_db);
         _changes = new SqliteChangeFeed(_db, time);
     }
 
@@ -29,6 +30,7 @@ public sealed class SqliteStore : IAgentCronStore
     public IRunStore Runs { get; }
     public IRunLogStore Logs { get; }
     public IThreadStore Threads { get; }
+    public INodeStore Nodes { get; }
     public IStoreChangeFeed? Changes => _changes;
 
     public Task MigrateAsync(CancellationToken cancellationToken)

@@ -144,6 +144,13 @@ public sealed record LogEntryView(long Seq, DateTimeOffset At, int Attempt, stri
 /// <summary>An agent provider as <c>GET /api/agents</c> lists it.</summary>
 public sealed record AgentView(string Provider, IReadOnlyList<string> Aliases, bool IsDefault, bool Available, string? Path, string? Version, string Note);
 
+/// <summary>
+/// A daemon working on the store, as <c>GET /api/nodes</c> lists it. <see cref="Status"/>: <c>running</c> (seen within
+/// one lease), <c>lost</c> (not seen for longer and never stopped: it died, and its runs are recovered once their leases
+/// expire) or <c>stopped</c>. <see cref="Self"/> marks the daemon that answered.
+/// </summary>
+public sealed record NodeView(string Id, string Host, int Pid, string Version, DateTimeOffset StartedAt, DateTimeOffset LastSeenAt, DateTimeOffset? StoppedAt, string Status, bool Self);
+
 /// <summary>A slice of a run's log: pass <see cref="Next"/> as <c>after</c> for more; <see cref="Finished"/> once the run has ended.</summary>
 public sealed record LogView(IReadOnlyList<LogEntryView> Items, long Next, bool Finished);
 

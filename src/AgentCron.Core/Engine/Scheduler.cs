@@ -29,12 +29,14 @@ public sealed class Scheduler : IAsyncDisposable
         Planner = new Planner(store, options, time, logger, Health, Dispatcher);
         Reaper = new Reaper(store, options, time, logger, Health, Dispatcher);
         Retention = new RetentionSweeper(store, options, time, logger, Health);
+        Node = new NodeBeacon(store, options, time, logger, Health);
     }
 
     public Planner Planner { get; }
     public Dispatcher Dispatcher { get; }
     public Reaper Reaper { get; }
     public RetentionSweeper Retention { get; }
+    public NodeBeacon Node { get; }
     public EngineHealth Health { get; }
     public SchedulerOptions Options => _options;
 
@@ -46,6 +48,7 @@ public sealed class Scheduler : IAsyncDisposable
         _loops.Add(Task.Run(() => Dispatcher.HeartbeatAsync(token), CancellationToken.None));
         _loops.Add(Task.Run(() => Reaper.RunAsync(token), CancellationToken.None));
         _loops.Add(Task.Run(() => Retention.RunAsync(token), CancellationToken.None));
+        _loops.Add(Task.Run(() => Node.RunAsync(token), CancellationToken.None));
         if (_store.Changes is { } changes)
         {
             _loops.Add(Task.Run(() => WatchChangesAsync(changes, token), CancellationToken.None));
@@ -73,6 +76,7 @@ public sealed class Scheduler : IAsyncDisposable
         await _stopping.CancelAsync();
         await Dispatcher.DrainAsync(_options.ShutdownGrace, cancellationToken);
         await Task.WhenAll(_loops.Select(l => l.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)));
+        await Node.StopAsync(cancellationToken);
         _logger.LogInformation("Scheduler {NodeId} stopped", _options.NodeId);
     }
 

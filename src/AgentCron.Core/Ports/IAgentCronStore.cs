@@ -14,6 +14,9 @@ public interface IAgentCronStore : IAsyncDisposable
     IRunLogStore Logs { get; }
     IThreadStore Threads { get; }
 
+    /// <summary>The daemons working on this store.</summary>
+    INodeStore Nodes { get; }
+
     /// <summary>Wakes the engine when another process changed due work, where the database can tell; null otherwise.</summary>
     IStoreChangeFeed? Changes { get; }
 

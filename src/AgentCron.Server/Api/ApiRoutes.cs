@@ -7,7 +7,7 @@ public static class ApiRoutes
     {
         app.MapHealthApi();
         var api = app.MapGroup("/api").AddEndpointFilter(ApiToken.RequireAsync).AddEndpointFilter(Problems.FilterAsync);
-        api.MapTasksApi().MapRunsApi().MapPreviewApi().MapAgentsApi();
+        api.MapTasksApi().MapRunsApi().MapPreviewApi().MapAgentsApi().MapNodesApi();
         app.MapMcpApi();
         app.MapOpenApi("/openapi/{documentName}.json").AddEndpointFilter(ApiToken.RequireAsync);
         app.MapGet("/", () => TypedResults.Content(StartPage.Html, "text/html; charset=utf-8")).ExcludeFromDescription();
