@@ -92,12 +92,12 @@ public abstract class AgentCliRunnerContract : IAsyncLifetime, IDisposable
 
         Assert.True(result.Succeeded, result.Error);
         Assert.Equal("The deploy of api-7 is green.", result.Output);
-        Assert.True(Guid.TryParse(result.SessionId, out _), result.SessionId);
+        AssertSessionId(result.SessionId);
         Assert.Equal(TurnUsage, (result.Usage!.InputTokens, result.Usage.OutputTokens));
         Assert.Contains("Check the deploy of api-7.", Conversation(Server.Requests[^1]), StringComparison.Ordinal);
         Assert.Equal(["The deploy of api-7 is green."], Log.Texts("assistant.text"));
         Assert.Equal(result.SessionId, Assert.Single(Log.Entries, e => e.Type == "agent.session").Data.GetProperty("sessionId").GetString());
-        Assert.False(Assert.Single(Log.Entries, e => e.Type == "agent.result").Data.GetProperty("isError").GetBoolean());
+        AssertResultLogged(isError: false);
         AssertAnswered(result);
     }
 
@@ -131,7 +131,7 @@ public abstract class AgentCliRunnerContract : IAsyncLifetime, IDisposable
         Assert.StartsWith(RejectedKey.ErrorStart, result.Error, StringComparison.Ordinal);
         Assert.Contains(RejectedKey.Error, result.Error, StringComparison.Ordinal);
         Assert.Single(Server.Requests);
-        Assert.True(Assert.Single(Log.Entries, e => e.Type == "agent.result").Data.GetProperty("isError").GetBoolean());
+        AssertResultLogged(isError: true);
     }
 
     [Fact]
@@ -206,7 +206,7 @@ public abstract class AgentCliRunnerContract : IAsyncLifetime, IDisposable
         Assert.Equal("I could not write it.", result.Output);
         var call = Assert.Single(Log.Entries, e => e.Type == "tool.call");
         Assert.Equal(Shell.LoggedAs, call.Data.GetProperty("name").GetString());
-        Assert.Contains(marker, call.Data.GetProperty("input").GetProperty("command").GetString(), StringComparison.Ordinal);
+        AssertRefusedCallInput(call.Data.GetProperty("input"), marker);
         var toolResult = Assert.Single(Log.Entries, e => e.Type == "tool.result").Data;
         Assert.Equal(call.Data.GetProperty("id").GetString(), toolResult.GetProperty("id").GetString());
         Assert.Contains(Shell.ResultSent, JsonSerializer.Serialize(Server.Requests[^1].Body), StringComparison.Ordinal);
@@ -233,8 +233,15 @@ public abstract class AgentCliRunnerContract : IAsyncLifetime, IDisposable
         Assert.Contains(marker, call.Data.GetProperty("input").GetProperty("command").GetString(), StringComparison.Ordinal);
         var toolResult = Assert.Single(Log.Entries, e => e.Type == "tool.result").Data;
         Assert.False(toolResult.GetProperty("isError").GetBoolean());
-        AssertShellRan(toolResult);
+        AssertShellRan(result, toolResult);
     }
+
+    /// <summary>The form of the CLI's session ids; by default a UUID.</summary>
+    protected virtual void AssertSessionId(string? sessionId) => Assert.True(Guid.TryParse(sessionId, out _), sessionId);
+
+    /// <summary>How the run log closes a turn; by default with one <c>agent.result</c> entry that says whether the turn failed.</summary>
+    protected virtual void AssertResultLogged(bool isError) =>
+        Assert.Equal(isError, Assert.Single(Log.Entries, e => e.Type == "agent.result").Data.GetProperty("isError").GetBoolean());
 
     /// <summary>What a runner shows beyond the others when a turn is answered.</summary>
     protected virtual void AssertAnswered(RunnerResult result)
@@ -246,11 +253,15 @@ public abstract class AgentCliRunnerContract : IAsyncLifetime, IDisposable
     {
     }
 
+    /// <summary>The logged input of the shell call the default posture kept from writing; by default the command the model sent (it names <paramref name="marker"/>).</summary>
+    protected virtual void AssertRefusedCallInput(JsonElement input, string marker) =>
+        Assert.Contains(marker, input.GetProperty("command").GetString(), StringComparison.Ordinal);
+
     /// <summary>How the default posture kept the shell call from writing; by default the CLI refused it, so its result is an error.</summary>
     protected virtual void AssertShellRefused(JsonElement toolResult) => Assert.True(toolResult.GetProperty("isError").GetBoolean());
 
     /// <summary>What a runner shows beyond the others when the full posture ran the shell call.</summary>
-    protected virtual void AssertShellRan(JsonElement toolResult)
+    protected virtual void AssertShellRan(RunnerResult result, JsonElement toolResult)
     {
     }
 

@@ -76,7 +76,7 @@ public sealed class CodexRunnerTests : AgentCliRunnerContract
         Assert.Contains("Read-only file system", Input(Server.Requests[^1]), StringComparison.Ordinal);
     }
 
-    protected override void AssertShellRan(JsonElement toolResult) => Assert.Equal(0, toolResult.GetProperty("exitCode").GetInt32());
+    protected override void AssertShellRan(RunnerResult result, JsonElement toolResult) => Assert.Equal(0, toolResult.GetProperty("exitCode").GetInt32());
 
     /// <summary>The texts of a request's input items (messages, tool outputs), optionally only the messages of one role.</summary>
     private static string Input(RecordedRequest request, string? role = null) => string.Join("\n",

@@ -62,7 +62,7 @@ public sealed class GeminiRunnerTests : AgentCliRunnerContract
         Assert.Contains("not found", toolResult.GetProperty("content").GetString(), StringComparison.Ordinal);
     }
 
-    protected override void AssertShellRan(JsonElement toolResult) => Assert.Contains("run_shell_command", ToolsOffered(Server.Requests[0]));
+    protected override void AssertShellRan(RunnerResult result, JsonElement toolResult) => Assert.Contains("run_shell_command", ToolsOffered(Server.Requests[0]));
 
     private static List<string> ToolsOffered(RecordedRequest request) =>
     [
