@@ -1,0 +1,5 @@
+namespace AgentCron.Postgres.Tests;
+
+public sealed class PostgresLeaseClockTests
+{
+}
