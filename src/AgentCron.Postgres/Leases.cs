@@ -27,7 +27,10 @@ internal sealed class Leases(LeaseClock clock, TimeProvider time)
 {
     public LeaseClock Clock => clock;
 
-    /// <summary>The instant a lease that the caller wants until <paramref name="leaseUntil"/> (on its clock, read at <paramref name="now"/>) runs out.</summary>
+    /// <summary>
+    /// The instant a lease that the caller wants until <paramref name="leaseUntil"/> (on its clock, read at
+    /// <paramref name="now"/>) runs out: on the database clock, the server's time plus the lease's length.
+    /// </summary>
     public (string Sql, NpgsqlParameter Parameter) Until(DateTimeOffset now, DateTimeOffset leaseUntil) => clock == LeaseClock.Database
         ? ("clock_timestamp() + @lease_for", Sql.Interval("lease_for", leaseUntil - now))
         : ("@lease_until", Sql.Time("lease_until", leaseUntil));
@@ -35,27 +38,23 @@ internal sealed class Leases(LeaseClock clock, TimeProvider time)
     /// <summary>As <see cref="Until(DateTimeOffset, DateTimeOffset)"/>, when the caller's now is its <see cref="TimeProvider"/>'s (heartbeats).</summary>
     public (string Sql, NpgsqlParameter Parameter) Until(DateTimeOffset leaseUntil) => Until(time.GetUtcNow(), leaseUntil);
 
-    /// <summary>The instant against which expiry is judged.</summary>
-    public (string Sql, NpgsqlParameter Parameter) Now(DateTimeOffset now) => clock == LeaseClock.Database
-        ? ("clock_timestamp()", Sql.Time("lease_now", now))
-        : ("@lease_now", Sql.Time("lease_now", now));
+    /// <summary>The instant against which expiry is judged, and the parameters it needs.</summary>
+    public (string Sql, IReadOnlyList<NpgsqlParameter> Parameters) Now(DateTimeOffset now) => clock == LeaseClock.Database
+        ? ("clock_timestamp()", [])
+        : ("@lease_now", [Sql.Time("lease_now", now)]);
 
     /// <summary>
-    /// The query of the earliest lease expiry, answered on the caller's clock: in database mode as the caller's now plus
-    /// the time the server says is left, so the reaper's sleep is right however far the node's clock is off.
+    /// The earliest lease expiry, on the caller's clock: in database mode the caller's now plus the time the server
+    /// says is left, so the reaper sleeps the right time however far the node's clock is off.
     /// </summary>
-    public string NextExpirySql => clock == LeaseClock.Database
-        ? "SELECT MIN(lease_expires_at) - clock_timestamp() FROM runs WHERE status = 'running'"
-        : "SELECT MIN(lease_expires_at) FROM runs WHERE status = 'running'";
-
     public async Task<DateTimeOffset?> NextExpiryAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         if (clock == LeaseClock.Database)
         {
-            var left = await Sql.ScalarAsync<TimeSpan?>(connection, NextExpirySql, [], cancellationToken);
+            var left = await Sql.ScalarAsync<TimeSpan?>(connection, "SELECT MIN(lease_expires_at) - clock_timestamp() FROM runs WHERE status = 'running'", [], cancellationToken);
             return left is { } l ? time.GetUtcNow() + l : null;
         }
 
-        return await Sql.ScalarAsync<DateTimeOffset?>(connection, NextExpirySql, [], cancellationToken);
+        return await Sql.ScalarAsync<DateTimeOffset?>(connection, "SELECT MIN(lease_expires_at) FROM runs WHERE status = 'running'", [], cancellationToken);
     }
 }

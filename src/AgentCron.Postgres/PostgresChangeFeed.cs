@@ -79,9 +79,10 @@ internal sealed class PostgresChangeFeed(PostgresDatabase db, TimeProvider time)
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
+            catch (Exception) when (!stop.IsCancellationRequested)
             {
-                // The server went away or restarted; the engine's timed wake-ups cover the gap.
+                // The server went away or restarted (or anything else broke the session): the loop must outlive it, and
+                // the engine's timed wake-ups cover the gap.
                 await Task.Delay(ReconnectDelay, time, stop).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             }
         }

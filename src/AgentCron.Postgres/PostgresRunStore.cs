@@ -173,7 +173,7 @@ internal sealed class PostgresRunStore(PostgresDatabase db, Leases leases) : IRu
                 ORDER BY lease_expires_at LIMIT @limit
                 FOR NO KEY UPDATE SKIP LOCKED
                 """,
-                [clock, Sql.Int("limit", limit)],
+                [.. clock, Sql.Int("limit", limit)],
                 Rows.ReadRun,
                 ct);
             foreach (var claimed in await WithTasksAsync(write.Connection, expired, ct))
