@@ -1,0 +1,99 @@
+using Npgsql;
+
+namespace AgentCron.Postgres;
+
+/// <summary>
+/// The one place that opens, begins, commits and retries. Connections come from an <see cref="NpgsqlDataSource"/> (the
+/// driver's pool); every write is one READ COMMITTED transaction whose row locks (<c>FOR UPDATE … SKIP LOCKED</c> where
+/// nodes compete) keep concurrent nodes apart. A transaction the server aborted as a serialization failure or a deadlock,
+/// or that lost its connection before COMMIT was sent, rolled back entirely, so it is run again from the start (the work
+/// and the policies it calls are pure apart from the transaction); a failure during COMMIT itself is ambiguous and is
+/// never retried.
+/// </summary>
+internal sealed class PostgresDatabase : IAsyncDisposable
+{
+    /// <summary>The channel every store NOTIFYs and every change feed LISTENs on.</summary>
+    public const string Channel = "agentcron_changes";
+
+    private const int MaxAttempts = 5;
+    private readonly NpgsqlDataSource _source;
+    private readonly TimeProvider _time;
+
+    public PostgresDatabase(string connectionString, TimeProvider time)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        // The change feed's connection sits in WAIT for hours; keepalives find a dead server or a dropped NAT entry.
+        if (builder.KeepAlive == 0)
+        {
+            builder.KeepAlive = 30;
+        }
+
+        _source = NpgsqlDataSource.Create(builder);
+        _time = time;
+    }
+
+    /// <summary>Identifies this store instance in its notifications, so its own feed does not wake for its own writes.</summary>
+    public string InstanceId { get; } = Guid.NewGuid().ToString("N");
+
+    public NpgsqlDataSource Source => _source;
+
+    /// <summary>Runs <paramref name="work"/> in one transaction and commits it; retried from the start when the server aborted it.</summary>
+    public async Task<T> WriteAsync<T>(Func<PostgresWrite, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var committing = false;
+            try
+            {
+                await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                var write = new PostgresWrite(connection);
+                var result = await work(write, cancellationToken);
+                if (write.WakesOtherNodes)
+                {
+                    // Delivered by the server when (and only if) the transaction commits.
+                    await Sql.ExecuteAsync(connection, "SELECT pg_notify(@channel, @instance)", [Sql.Text("channel", Channel), Sql.Text("instance", InstanceId)], cancellationToken);
+                }
+
+                committing = true;
+                await transaction.CommitAsync(cancellationToken);
+                return result;
+            }
+            catch (NpgsqlException ex) when (attempt < MaxAttempts && IsRetryable(ex, committing))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds((10 << attempt) + Random.Shared.Next(10)), _time, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a pooled connection, outside any explicit transaction.</summary>
+    public async Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        return await work(connection, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => _source.DisposeAsync();
+
+    private static bool IsRetryable(NpgsqlException ex, bool committing) => ex switch
+    {
+        // The server says it rolled the transaction back: safe to run it again, even when COMMIT reported it.
+        PostgresException pg => pg.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
+        // A broken connection before COMMIT was sent: the server rolls back. During COMMIT: it may have committed.
+        _ => ex.IsTransient && !committing,
+    };
+}
+
+/// <summary>A write transaction in progress: its connection, and whether its commit should wake the other nodes.</summary>
+internal sealed class PostgresWrite(NpgsqlConnection connection)
+{
+    public NpgsqlConnection Connection { get; } = connection;
+
+    public bool WakesOtherNodes { get; private set; }
+
+    /// <summary>
+    /// Marks this transaction as one that makes work due (a task scheduled or moved, a run queued or unblocked): its
+    /// commit NOTIFYs the change feeds of the other nodes.
+    /// </summary>
+    public void WakeOtherNodes() => WakesOtherNodes = true;
+}
