@@ -41,6 +41,7 @@ public sealed class PostgresStore : IAgentCronStore
         Runs = new PostgresRunStore(_db, leases);
         Logs = new PostgresRunLogStore(_db);
         Threads = new PostgresThreadStore(_db);
+        Nodes = new PostgresNodeStore(_db, leases, time);
         _changes = new PostgresChangeFeed(_db, time);
     }
 
@@ -52,6 +53,7 @@ public sealed class PostgresStore : IAgentCronStore
     public IRunStore Runs { get; }
     public IRunLogStore Logs { get; }
     public IThreadStore Threads { get; }
+    public INodeStore Nodes { get; }
     public IStoreChangeFeed? Changes => _changes;
 
     public Task MigrateAsync(CancellationToken cancellationToken) => Migrator.MigrateAsync(_db, cancellationToken);
