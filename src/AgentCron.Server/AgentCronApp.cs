@@ -77,7 +77,8 @@ public sealed class AgentCronApp : IAsyncDisposable
         services.AddSingleton(new TaskDefaults(zone, new TaskPolicies(), followUps.MaxPerRun));
         var runTokens = new Core.Security.RunTokens(System.Text.Encoding.UTF8.GetBytes(TokenFile.LoadOrCreate(Path.Combine(home, "run-token.key"))));
         services.AddSingleton(runTokens);
-        services.AddSingleton(StoreFactory.Open(options.Db, home, time));
+        // --db wins; else the configuration's Db (config.yaml or AGENTCRON__DB), which keeps a password off the command line.
+        services.AddSingleton(StoreFactory.Open(options.Db ?? config["Db"], home, time));
         AgentRunners.Add(services, config, yaml, home);
         services.AddSingleton(sp => new RunnerRegistry(sp.GetServices<IAgentRunner>(), config["Defaults:Agent"] ?? "command"));
         services.AddSingleton(sp => new RunEnvironment(ListeningAddress(sp).ToString().TrimEnd('/'), home, runTokens, followUps.MaxPerRun));
