@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 
 namespace AgentCron.Cli.Tests.EndToEnd;
 
@@ -72,6 +73,7 @@ public static class AgentCronProcess
 /// <summary>A real <c>agentcron serve</c> process on a free loopback port, killable with SIGKILL and restartable.</summary>
 public sealed class DaemonProcess : IAsyncDisposable
 {
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
@@ -155,6 +157,48 @@ public sealed class DaemonProcess : IAsyncDisposable
 
     public Task<CliResult> CliAsync(params string[] args) => AgentCronProcess.RunAsync(Environment, args);
 
+    /// <summary>An HTTP client for this daemon's API with the token of its data directory.</summary>
+    public HttpClient Api()
+    {
+        var client = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", File.ReadAllText(Path.Combine(Environment["AGENTCRON_HOME"], "token")).Trim());
+        return client;
+    }
+
+    /// <summary>A JSON request body in the API's casing.</summary>
+    public static StringContent Json(object body) => new(JsonSerializer.Serialize(body, JsonOptions), Encoding.UTF8, "application/json");
+
+    /// <summary>The runs of one task, through the CLI.</summary>
+    public async Task<List<JsonElement>> RunsAsync(string taskId)
+    {
+        var list = await CliAsync("runs", "list", "--task", taskId, "--json");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        return [.. JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray()];
+    }
+
+    /// <summary>Every run in the store, page by page through the API.</summary>
+    public async Task<List<JsonElement>> AllRunsAsync()
+    {
+        using var client = Api();
+        var runs = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            var page = JsonDocument.Parse(await client.GetStringAsync($"/api/runs?limit=500{(cursor is null ? "" : $"&cursor={cursor}")}")).RootElement;
+            runs.AddRange(page.GetProperty("items").EnumerateArray());
+            cursor = page.TryGetProperty("nextCursor", out var next) ? next.GetString() : null;
+        }
+        while (cursor is not null);
+        return runs;
+    }
+
+    /// <summary>Sends a signal (e.g. STOP, CONT) to the daemon process.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
     /// <summary>SIGKILL: the daemon gets no chance to clean up, as in a crash or power loss.</summary>
     public void Kill()
     {
@@ -170,10 +214,7 @@ public sealed class DaemonProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            using (var kill = Process.Start("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
+            await SignalAsync("TERM");
 
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             try

@@ -8,7 +8,6 @@ namespace AgentCron.Cli.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public sealed class EndToEndTests : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly TempDirectory _home = new();
 
     public void Dispose() => _home.Dispose();
@@ -63,7 +62,7 @@ public sealed class EndToEndTests : IDisposable
             Assert.True(created.ExitCode == 0, created.ToString());
             taskId = JsonDocument.Parse(created.Stdout).RootElement.GetProperty("id").GetString()!;
             await Eventually.TrueAsync(() => Task.FromResult(File.Exists(journal) && File.ReadAllText(journal).Contains("start 1", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "attempt 1 to start");
-            var running = await RunsAsync(daemon, taskId);
+            var running = await daemon.RunsAsync(taskId);
             Assert.Equal("running", running[0].GetProperty("status").GetString());
             orphan = (int)await Eventually.GetAsync(async () => (object?)await FindPidAsync(daemon, taskId), TimeSpan.FromSeconds(10), "the agent's pid in the log");
             Assert.True(ProcessGroup.IsAlive(orphan));
@@ -77,7 +76,7 @@ public sealed class EndToEndTests : IDisposable
         await using var restarted = await DaemonProcess.StartAsync(_home.Path, settings);
         var finished = await Eventually.GetAsync(async () =>
         {
-            var runs = await RunsAsync(restarted, taskId);
+            var runs = await restarted.RunsAsync(taskId);
             return runs.Count == 1 && runs[0].GetProperty("status").GetString() == "succeeded" ? (object)runs[0] : null;
         }, TimeSpan.FromSeconds(60), "the run to succeed after the restart") is JsonElement element ? element : default;
 
@@ -98,12 +97,12 @@ public sealed class EndToEndTests : IDisposable
 
         // Created through the API of both daemons in parallel (the CLI would spend minutes starting a process per task).
         var due = TimeProvider.System.GetUtcNow().AddSeconds(8);
-        using var a = Client(first);
-        using var b = Client(second);
+        using var a = first.Api();
+        using var b = second.Api();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
         {
             var client = i % 2 == 0 ? a : b;
-            using var response = await client.PostAsync("/api/tasks", JsonContent(new
+            using var response = await client.PostAsync("/api/tasks", DaemonProcess.Json(new
             {
                 name = $"fan-out {i}",
                 instructions = "note that I ran",
@@ -116,7 +115,7 @@ public sealed class EndToEndTests : IDisposable
         // Wait until the store says every run has finished; only then is the journal complete.
         var runs = await Eventually.GetAsync(async () =>
         {
-            var all = await AllRunsAsync(first);
+            var all = await first.AllRunsAsync();
             return all.Count >= count && all.All(r => r.GetProperty("status").GetString() is not ("queued" or "running")) ? all : null;
         }, TimeSpan.FromSeconds(180), $"{count} runs to finish");
 
@@ -131,7 +130,7 @@ public sealed class EndToEndTests : IDisposable
         // Both daemons did part of the work (each attempt's log names the node that ran it).
         var listed = await first.CliAsync("runs", "list", "--limit", "5", "--json");
         Assert.True(listed.ExitCode == 0, listed.ToString());
-        using var client = Client(first);
+        using var client = first.Api();
         var nodes = new Dictionary<string, int>();
         foreach (var run in runs)
         {
@@ -143,41 +142,10 @@ public sealed class EndToEndTests : IDisposable
         Assert.True(nodes.Count == 2, $"runs per daemon: {string.Join(", ", nodes.Select(n => $"{n.Key}={n.Value}"))}");
     }
 
-    private static HttpClient Client(DaemonProcess daemon)
-    {
-        var client = new HttpClient { BaseAddress = new Uri(daemon.Url) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", File.ReadAllText(Path.Combine(daemon.Environment["AGENTCRON_HOME"], "token")).Trim());
-        return client;
-    }
-
-    private static StringContent JsonContent(object body) => new(JsonSerializer.Serialize(body, Json), System.Text.Encoding.UTF8, "application/json");
-
-    private static async Task<List<JsonElement>> RunsAsync(DaemonProcess daemon, string taskId)
-    {
-        var list = await daemon.CliAsync("runs", "list", "--task", taskId, "--json");
-        Assert.True(list.ExitCode == 0, list.ToString());
-        return [.. JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray()];
-    }
-
-    private static async Task<List<JsonElement>> AllRunsAsync(DaemonProcess daemon)
-    {
-        using var client = Client(daemon);
-        var runs = new List<JsonElement>();
-        string? cursor = null;
-        do
-        {
-            var page = JsonDocument.Parse(await client.GetStringAsync($"/api/runs?limit=500{(cursor is null ? "" : $"&cursor={cursor}")}")).RootElement;
-            runs.AddRange(page.GetProperty("items").EnumerateArray());
-            cursor = page.TryGetProperty("nextCursor", out var next) ? next.GetString() : null;
-        }
-        while (cursor is not null);
-        return runs;
-    }
-
     private static async Task<int?> FindPidAsync(DaemonProcess daemon, string taskId)
     {
-        var runs = await RunsAsync(daemon, taskId);
-        using var client = Client(daemon);
+        var runs = await daemon.RunsAsync(taskId);
+        using var client = daemon.Api();
         var log = JsonDocument.Parse(await client.GetStringAsync($"/api/runs/{runs[0].GetProperty("id").GetString()}/log")).RootElement;
         return log.GetProperty("items").EnumerateArray()
             .Where(e => e.GetProperty("type").GetString() == "process.started")

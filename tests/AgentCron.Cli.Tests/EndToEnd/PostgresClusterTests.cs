@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Text.Json;
+using AgentCron.TestKit;
+
+namespace AgentCron.Cli.Tests.EndToEnd;
+
+/// <summary>
+/// Several real <c>agentcron serve</c> processes on one real PostgreSQL (started by the test kit on loopback): every
+/// occurrence runs exactly once, also while daemons are killed and restarted, and a daemon that was frozen past its
+/// lease cannot overwrite the result of the attempt another daemon took over.
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class PostgresClusterTests : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan CronInterval = TimeSpan.FromSeconds(2);
+    private readonly TempDirectory _dir = new();
+    private readonly Random _random = new(20261122);
+    private string _database = "";
+
+    public async Task InitializeAsync() => _database = await PostgresServer.Shared.CreateDatabaseAsync("cluster");
+
+    public Task DisposeAsync() => PostgresServer.Shared.DropDatabaseAsync(_database);
+
+    public void Dispose() => _dir.Dispose();
+
+    private string Journal => _dir.File("journal.txt");
+
+    [Fact]
+    public async Task ThreeDaemons_RunEveryOccurrenceExactlyOnce()
+    {
+        var daemons = await StartDaemonsAsync(3);
+        try
+        {
+            var cron = await CreateCronTasksAsync(daemons, 50);
+            var oneTime = await CreateOneTimeTasksAsync(daemons, 10_000, spread: TimeSpan.FromSeconds(60));
+            await Task.Delay(TimeSpan.FromSeconds(100));
+            await PauseAsync(daemons[0], cron);
+
+            var runs = await FinishedRunsAsync(daemons[0], oneTime.Count);
+            AssertExactlyOnce(runs, oneTime, cron, crashes: false);
+            await AssertEachDaemonWorkedAsync(daemons[0], runs, daemons.Count);
+        }
+        finally
+        {
+            await StopAllAsync(daemons);
+        }
+    }
+
+    [Fact]
+    public async Task DaemonsKilledAndRestarted_LoseNothingAndRunNoOccurrenceTwice()
+    {
+        var daemons = await StartDaemonsAsync(3);
+        try
+        {
+            var cron = await CreateCronTasksAsync(daemons, 20);
+            var oneTime = await CreateOneTimeTasksAsync(daemons, 2_000, spread: TimeSpan.FromSeconds(40));
+
+            // For a minute, every few seconds a random daemon dies without warning (SIGKILL) and comes back.
+            var chaos = TimeProvider.System.GetUtcNow().AddSeconds(60);
+            var kills = 0;
+            while (TimeProvider.System.GetUtcNow() < chaos)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(3 + _random.NextDouble() * 3));
+                var victim = _random.Next(daemons.Count);
+                daemons[victim].Kill();
+                await daemons[victim].DisposeAsync();
+                daemons[victim] = await StartDaemonAsync(victim);
+                kills++;
+            }
+
+            await PauseAsync(daemons[0], cron);
+            var runs = await FinishedRunsAsync(daemons[0], oneTime.Count);
+            Assert.True(kills >= 8, $"only {kills} daemons were killed");
+            AssertExactlyOnce(runs, oneTime, cron, crashes: true);
+        }
+        finally
+        {
+            await StopAllAsync(daemons);
+        }
+    }
+
+    [Fact]
+    public async Task FrozenDaemon_CannotOverwriteTheAttemptAnotherDaemonTookOver()
+    {
+        var frozen = await StartDaemonAsync(0);
+        DaemonProcess? other = null;
+        try
+        {
+            using (var api = frozen.Api())
+            {
+                using var created = await api.PostAsync("/api/tasks", DaemonProcess.Json(new
+                {
+                    name = "slow",
+                    instructions = "take a while",
+                    agent = new { command = $"sh -c 'echo \"$AGENTCRON_RUN_ID $AGENTCRON_ATTEMPT start\" >> {Journal}; sleep 4; echo \"$AGENTCRON_RUN_ID $AGENTCRON_ATTEMPT end\" >> {Journal}'" },
+                    policies = new { retries = 3 },
+                    runNow = true,
+                }));
+                Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+            }
+
+            var first = await WaitForRunAsync(frozen, r => r.GetProperty("status").GetString() == "running", "the run to start on the first daemon");
+            var runId = first.GetProperty("id").GetString()!;
+            other = await StartDaemonAsync(1);
+
+            // Frozen past its lease (2 s): the other daemon recovers the run and runs it again as attempt 2.
+            await frozen.SignalAsync("STOP");
+            await WaitForRunAsync(other, r => r.GetProperty("attempt").GetInt32() == 2 && r.GetProperty("status").GetString() == "running", "the other daemon to take the run over");
+            await frozen.SignalAsync("CONT");
+
+            var done = await WaitForRunAsync(other, r => r.GetProperty("status").GetString() is "succeeded" or "failed", "the run to finish");
+
+            // The record is the winner's: attempt 2, succeeded, written by the other daemon; the woken daemon wrote nothing.
+            Assert.Equal(("succeeded", 2), (done.GetProperty("status").GetString(), done.GetProperty("attempt").GetInt32()));
+            using var client = other.Api();
+            var log = JsonDocument.Parse(await client.GetStringAsync($"/api/runs/{runId}/log")).RootElement.GetProperty("items").EnumerateArray().ToList();
+            var starts = log.Where(e => e.GetProperty("type").GetString() == "attempt.started").Select(e => e.GetProperty("data").GetProperty("node").GetString()).ToList();
+            Assert.Equal(2, starts.Count);
+            Assert.NotEqual(starts[0], starts[1]);
+            Assert.DoesNotContain(File.ReadAllLines(Journal), l => l == $"{runId} 1 end");
+            Assert.Contains($"{runId} 2 end", File.ReadAllLines(Journal));
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var after = (await other.AllRunsAsync()).Single(r => r.GetProperty("id").GetString() == runId);
+            Assert.Equal(("succeeded", 2), (after.GetProperty("status").GetString(), after.GetProperty("attempt").GetInt32()));
+            Assert.Contains("its result is dropped", frozen.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await frozen.SignalAsync("CONT");
+            await frozen.DisposeAsync();
+            if (other is not null)
+            {
+                await other.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>The first run (there is one task) once <paramref name="matches"/> holds for it.</summary>
+    private static async Task<JsonElement> WaitForRunAsync(DaemonProcess daemon, Func<JsonElement, bool> matches, string what) =>
+        (await Eventually.GetAsync(async () => (await daemon.AllRunsAsync()).Where(matches).Take(1).ToList() is { Count: 1 } found ? found : null, TimeSpan.FromSeconds(30), what))[0];
+
+    private async Task<List<DaemonProcess>> StartDaemonsAsync(int count) =>
+        [.. await Task.WhenAll(Enumerable.Range(0, count).Select(StartDaemonAsync))];
+
+    /// <summary>Daemon <paramref name="index"/>: its own data directory (token, logs), the shared database, a short lease.</summary>
+    private Task<DaemonProcess> StartDaemonAsync(int index) => DaemonProcess.StartAsync(
+        Directory.CreateDirectory(_dir.File($"node-{index}")).FullName,
+        new Dictionary<string, string>
+        {
+            ["AGENTCRON__DB"] = $"postgres:{PostgresServer.Shared.ConnectionString(_database)}",
+            ["AGENTCRON__ENGINE__LEASE"] = "00:00:02",
+            ["AGENTCRON__ENGINE__SHUTDOWNGRACE"] = "00:00:00",
+        });
+
+    private static async Task StopAllAsync(IEnumerable<DaemonProcess> daemons)
+    {
+        foreach (var daemon in daemons)
+        {
+            await daemon.DisposeAsync();
+        }
+    }
+
+    /// <summary>Cron tasks on a two-second schedule (a seconds field); each run notes itself in the journal.</summary>
+    private async Task<List<string>> CreateCronTasksAsync(IReadOnlyList<DaemonProcess> daemons, int count) =>
+        await CreateAsync(daemons, count, i => new { cron = "*/2 * * * * *" }, $"cron");
+
+    /// <summary>One-time tasks spread over <paramref name="spread"/>, starting in ten seconds.</summary>
+    private async Task<List<string>> CreateOneTimeTasksAsync(IReadOnlyList<DaemonProcess> daemons, int count, TimeSpan spread)
+    {
+        var start = TimeProvider.System.GetUtcNow().AddSeconds(10);
+        return await CreateAsync(daemons, count, i => new { at = start.Add(spread * i / count).ToString("O", CultureInfo.InvariantCulture) }, "once");
+    }
+
+    /// <summary>Creates tasks through every daemon's API in parallel (the CLI would spend minutes starting a process per task).</summary>
+    private async Task<List<string>> CreateAsync(IReadOnlyList<DaemonProcess> daemons, int count, Func<int, object> trigger, string kind)
+    {
+        var clients = daemons.Select(d => d.Api()).ToList();
+        var ids = new string[count];
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 12 }, async (i, ct) =>
+            {
+                using var response = await clients[i % clients.Count].PostAsync("/api/tasks", DaemonProcess.Json(new
+                {
+                    name = $"{kind} {i}",
+                    instructions = "note that I ran",
+                    trigger = trigger(i),
+                    agent = new { command = $"sh -c 'echo \"$AGENTCRON_TASK_ID $AGENTCRON_RUN_ID\" >> {Journal}'" },
+                    policies = new { retries = 5 },
+                }), ct);
+                var body = await response.Content.ReadAsStringAsync(ct);
+                Assert.True(response.IsSuccessStatusCode, body);
+                ids[i] = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
+            });
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+
+        return [.. ids];
+    }
+
+    private static async Task PauseAsync(DaemonProcess daemon, IEnumerable<string> tasks)
+    {
+        using var client = daemon.Api();
+        foreach (var task in tasks)
+        {
+            using var response = await client.PostAsync($"/api/tasks/{task}/pause", null);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    /// <summary>Waits until every one-time task has its run and no run is queued or running; only then is the journal complete.</summary>
+    private static Task<List<JsonElement>> FinishedRunsAsync(DaemonProcess daemon, int oneTimeTasks) => Eventually.GetAsync(
+        async () =>
+        {
+            var all = await daemon.AllRunsAsync();
+            return all.Count >= oneTimeTasks && all.All(r => r.GetProperty("status").GetString() is not ("queued" or "running")) ? all : null;
+        },
+        TimeSpan.FromMinutes(5),
+        "every run to finish");
+
+    /// <summary>
+    /// Every one-time task ran once; every cron task ran each two-second occurrence from its first to its last, once; every
+    /// run succeeded and is in the journal. A run whose daemon was killed mid-attempt is retried by another daemon (a new
+    /// attempt of the same run): its command may have written its line before the kill, so with crashes a run may appear
+    /// in the journal more than once — but never two runs for one occurrence.
+    /// </summary>
+    private void AssertExactlyOnce(List<JsonElement> runs, List<string> oneTime, List<string> cron, bool crashes)
+    {
+        Assert.All(runs, r => Assert.True(r.GetProperty("status").GetString() == "succeeded", r.ToString()));
+        var byTask = runs.GroupBy(r => r.GetProperty("taskId").GetString()!).ToDictionary(g => g.Key, g => g.ToList());
+        Assert.All(oneTime, id => Assert.Single(byTask[id]));
+        foreach (var id in cron)
+        {
+            var occurrences = byTask[id].Select(r => r.GetProperty("scheduledFor").GetDateTimeOffset()).Order().ToList();
+            Assert.Equal(occurrences.Count, occurrences.Distinct().Count());
+            Assert.True(occurrences.Count >= 10, $"cron task {id} ran only {occurrences.Count} times");
+            for (var i = 1; i < occurrences.Count; i++)
+            {
+                Assert.True(occurrences[i] - occurrences[i - 1] == CronInterval, $"cron task {id} skipped from {occurrences[i - 1]:O} to {occurrences[i]:O}");
+            }
+        }
+
+        var journal = File.ReadAllLines(Journal).Select(l => l.Split(' ')).ToList();
+        var runIds = runs.Select(r => r.GetProperty("id").GetString()!).ToHashSet();
+        Assert.All(journal, l => Assert.Contains(l[1], runIds));
+        Assert.Equal(runIds.Count, journal.Select(l => l[1]).Distinct().Count());
+        if (!crashes)
+        {
+            Assert.Equal(runIds.Count, journal.Count);
+            Assert.All(runs, r => Assert.Equal(1, r.GetProperty("attempt").GetInt32()));
+        }
+    }
+
+    /// <summary>Each daemon ran part of the work: the first log entry of each attempt names its node (a sample of runs is enough).</summary>
+    private async Task AssertEachDaemonWorkedAsync(DaemonProcess daemon, List<JsonElement> runs, int daemons)
+    {
+        using var client = daemon.Api();
+        var nodes = new HashSet<string>();
+        foreach (var run in runs.OrderBy(_ => _random.Next()).Take(300))
+        {
+            var log = JsonDocument.Parse(await client.GetStringAsync($"/api/runs/{run.GetProperty("id").GetString()}/log")).RootElement;
+            nodes.Add(log.GetProperty("items")[0].GetProperty("data").GetProperty("node").GetString()!);
+        }
+
+        Assert.Equal(daemons, nodes.Count);
+    }
+}
