@@ -9,7 +9,7 @@ internal static class ServeCommand
     public static Command Create(CliContext context)
     {
         var home = new Option<string>("--home") { Description = "Data directory: database, token, logs (default: AGENTCRON_HOME or ~/.local/share/agentcron)", HelpName = "DIR" };
-        var db = new Option<string>("--db") { Description = "Store: sqlite:PATH (default: sqlite in the data directory)", HelpName = "sqlite:PATH" };
+        var db = new Option<string>("--db") { Description = "Store: sqlite:PATH (default: sqlite in the data directory) or postgres:CONNSTRING (several daemons on one database; also Db in config.yaml or AGENTCRON__DB)", HelpName = "STORE" };
         var urls = new Option<string>("--urls") { Description = "Where to listen (default: http://127.0.0.1:7433)", HelpName = "URL" };
         var config = new Option<string>("--config") { Description = "Configuration file (default: config.yaml in the data directory)", HelpName = "FILE" };
         var command = new Command("serve", "Run the daemon: scheduler, agents and HTTP API") { home, db, urls, config };
