@@ -11,6 +11,7 @@ namespace AgentCron.Postgres;
 /// </summary>
 internal static class Rows
 {
+    /// <summary>The task columns, in the order <see cref="RowReader.ReadTask"/> reads them.</summary>
     public const string TaskColumns = """
         id, slug, name, instructions, status, status_reason, trigger_kind, trigger_expr, trigger_tz, trigger_anchor,
         agent_provider, agent_model, agent_command, agent_cwd, thread, timeout, retries, overlap, misfire, catch_up,
@@ -18,6 +19,7 @@ internal static class Rows
         consecutive_failures, created_at, updated_at, version, agent_permissions, created_by_run, recurring_follow_ups
         """;
 
+    /// <summary>The run columns, in the order <see cref="RowReader.ReadRun"/> reads them.</summary>
     public const string RunColumns = """
         id, task_id, occurrence, trigger, scheduled_for, not_before, attempt, status, exclusive, lease_owner,
         lease_expires_at, cancel_requested, created_at, started_at, finished_at, agent, model, session_id, exit_code,
