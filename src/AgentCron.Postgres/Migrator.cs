@@ -1,4 +1,4 @@
-using System.Globalization;
+using AgentCron.Core.Storage;
 using Npgsql;
 
 namespace AgentCron.Postgres;
@@ -16,7 +16,7 @@ internal static class Migrator
 
     public static async Task MigrateAsync(PostgresDatabase db, CancellationToken cancellationToken)
     {
-        foreach (var (version, name, sql) in Scripts())
+        foreach (var (version, name, sql) in EmbeddedScripts.Migrations(typeof(Migrator).Assembly, "AgentCron.Postgres.Migrations."))
         {
             await db.WriteAsync(async (write, ct) =>
             {
@@ -36,21 +36,5 @@ internal static class Migrator
                 return true;
             }, cancellationToken);
         }
-    }
-
-    private static IEnumerable<(int Version, string Name, string Sql)> Scripts()
-    {
-        var assembly = typeof(Migrator).Assembly;
-        const string prefix = "AgentCron.Postgres.Migrations.";
-        return assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Select(n =>
-            {
-                var name = n[prefix.Length..^4];
-                using var stream = assembly.GetManifestResourceStream(n)!;
-                using var reader = new StreamReader(stream);
-                return (int.Parse(name[..4], CultureInfo.InvariantCulture), name, reader.ReadToEnd());
-            })
-            .OrderBy(s => s.Item1);
     }
 }

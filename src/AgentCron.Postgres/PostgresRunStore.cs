@@ -1,3 +1,4 @@
+using AgentCron.Core.Engine;
 using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
 using Npgsql;
@@ -180,7 +181,7 @@ internal sealed class PostgresRunStore(PostgresDatabase db, Leases leases) : IRu
             {
                 var completion = recover(claimed);
                 await WriteAsync(write, completion, ct);
-                await PostgresRunLogStore.AppendAsync(write.Connection, claimed.Run.Id, [RecoveryEntry(claimed.Run, completion.Run, now)], ct);
+                await PostgresRunLogStore.AppendAsync(write.Connection, claimed.Run.Id, [CompletionPolicy.AbandonedEntry(claimed.Run, completion.Run, now)], ct);
             }
 
             return expired;
@@ -296,17 +297,4 @@ internal sealed class PostgresRunStore(PostgresDatabase db, Leases leases) : IRu
 
         return claimed;
     }
-
-    private static NewRunLogEvent RecoveryEntry(TaskRun before, TaskRun after, DateTimeOffset now) => new(
-        now,
-        before.Attempt,
-        "attempt.abandoned",
-        System.Text.Json.JsonSerializer.SerializeToElement(new
-        {
-            attempt = before.Attempt,
-            owner = before.LeaseOwner,
-            leaseExpiredAt = before.LeaseExpiresAt,
-            next = after.Status == RunStatus.Queued ? $"retry as attempt {after.Attempt}" : EnumText.ToText(after.Status),
-            error = after.Error,
-        }));
 }

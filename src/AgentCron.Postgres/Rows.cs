@@ -1,5 +1,6 @@
+using System.Data.Common;
 using AgentCron.Core.Model;
-using AgentCron.Core.Triggers;
+using AgentCron.Core.Storage;
 using Npgsql;
 
 namespace AgentCron.Postgres;
@@ -10,6 +11,7 @@ namespace AgentCron.Postgres;
 /// </summary>
 internal static class Rows
 {
+    /// <summary>The task columns, in the order <see cref="RowReader.ReadTask"/> reads them.</summary>
     public const string TaskColumns = """
         id, slug, name, instructions, status, status_reason, trigger_kind, trigger_expr, trigger_tz, trigger_anchor,
         agent_provider, agent_model, agent_command, agent_cwd, thread, timeout, retries, overlap, misfire, catch_up,
@@ -17,6 +19,7 @@ internal static class Rows
         consecutive_failures, created_at, updated_at, version, agent_permissions, created_by_run, recurring_follow_ups
         """;
 
+    /// <summary>The run columns, in the order <see cref="RowReader.ReadRun"/> reads them.</summary>
     public const string RunColumns = """
         id, task_id, occurrence, trigger, scheduled_for, not_before, attempt, status, exclusive, lease_owner,
         lease_expires_at, cancel_requested, created_at, started_at, finished_at, agent, model, session_id, exit_code,
@@ -26,51 +29,10 @@ internal static class Rows
     /// <summary><see cref="RunColumns"/> of the table <c>runs</c> by name, for statements that join it.</summary>
     public static readonly string RunColumnsOfRuns = string.Join(", ", RunColumns.Split(',', StringSplitOptions.TrimEntries).Select(c => "runs." + c));
 
-    public static AgentTask ReadTask(NpgsqlDataReader r)
-    {
-        var kind = r.IsDBNull(6) ? (TriggerKind?)null : EnumText.Parse<TriggerKind>(r.GetString(6), "trigger_kind");
-        return new AgentTask
-        {
-            Id = r.GetString(0),
-            Slug = r.GetString(1),
-            Name = r.GetString(2),
-            Instructions = r.GetString(3),
-            Status = EnumText.Parse<TaskState>(r.GetString(4), "status"),
-            StatusReason = String(r, 5),
-            Trigger = kind is { } k ? Trigger.Create(k, r.GetString(7), String(r, 8), Time(r, 9)) : null,
-            Agent = new AgentSelection
-            {
-                Provider = r.GetString(10),
-                Model = String(r, 11),
-                Command = String(r, 12),
-                Cwd = String(r, 13),
-                Permissions = String(r, 32) is { } permissions ? EnumText.Parse<AgentPermissions>(permissions, "agent_permissions") : null,
-            },
-            Thread = String(r, 14) is { } thread ? ThreadAnchor.Parse(thread, "thread") : null,
-            Policies = new TaskPolicies
-            {
-                Timeout = r.GetFieldValue<TimeSpan>(15),
-                Retries = r.GetInt32(16),
-                Overlap = EnumText.Parse<OverlapPolicy>(r.GetString(17), "overlap"),
-                Misfire = EnumText.Parse<MisfirePolicy>(r.GetString(18), "misfire"),
-                CatchUp = r.GetFieldValue<TimeSpan>(19),
-                Jitter = r.GetFieldValue<TimeSpan>(20),
-                MaxConsecutiveFailures = r.GetInt32(21),
-                RecurringFollowUps = r.GetBoolean(34),
-            },
-            CreatedByRun = String(r, 33),
-            NextFireAt = Time(r, 22),
-            LastRunId = String(r, 23),
-            LastRunAt = Time(r, 24),
-            LastRunStatus = r.IsDBNull(25) ? null : EnumText.Parse<RunStatus>(r.GetString(25), "last_run_status"),
-            LastSummary = String(r, 26),
-            LastError = String(r, 27),
-            ConsecutiveFailures = r.GetInt32(28),
-            CreatedAt = Instant(r, 29),
-            UpdatedAt = Instant(r, 30),
-            Version = r.GetInt64(31),
-        };
-    }
+    /// <summary>Reads tasks and runs in this dialect; the mapping itself is shared with the other stores.</summary>
+    private static readonly PostgresRowReader Reader = new();
+
+    public static AgentTask ReadTask(NpgsqlDataReader r) => Reader.ReadTask(r);
 
     /// <summary>Every task column as <c>@column</c>.</summary>
     public static List<NpgsqlParameter> TaskParameters(AgentTask t) =>
@@ -118,37 +80,7 @@ internal static class Rows
         Sql.Time("updated_at", t.UpdatedAt),
     ];
 
-    public static TaskRun ReadRun(NpgsqlDataReader r) => new()
-    {
-        Id = r.GetString(0),
-        TaskId = r.GetString(1),
-        Occurrence = r.GetString(2),
-        Trigger = EnumText.Parse<RunTrigger>(r.GetString(3), "trigger"),
-        ScheduledFor = Instant(r, 4),
-        NotBefore = Instant(r, 5),
-        Attempt = r.GetInt32(6),
-        Status = EnumText.Parse<RunStatus>(r.GetString(7), "status"),
-        Exclusive = r.GetBoolean(8),
-        LeaseOwner = String(r, 9),
-        LeaseExpiresAt = Time(r, 10),
-        CancelRequested = r.GetBoolean(11),
-        CreatedAt = Instant(r, 12),
-        StartedAt = Time(r, 13),
-        FinishedAt = Time(r, 14),
-        Agent = String(r, 15),
-        Model = String(r, 16),
-        SessionId = String(r, 17),
-        ExitCode = r.IsDBNull(18) ? null : r.GetInt32(18),
-        Output = String(r, 19),
-        Summary = String(r, 20),
-        Error = String(r, 21),
-        Host = String(r, 22),
-        Pid = r.IsDBNull(23) ? null : r.GetInt32(23),
-        PidIdentity = String(r, 24),
-        InputTokens = r.IsDBNull(25) ? null : r.GetInt64(25),
-        OutputTokens = r.IsDBNull(26) ? null : r.GetInt64(26),
-        CostUsd = r.IsDBNull(27) ? null : r.GetDecimal(27),
-    };
+    public static TaskRun ReadRun(NpgsqlDataReader r) => Reader.ReadRun(r);
 
     /// <summary>Every run column as <c>@column</c>.</summary>
     public static List<NpgsqlParameter> RunParameters(TaskRun run) =>
@@ -189,16 +121,17 @@ internal static class Rows
         Sql.Numeric("cost_usd", run.CostUsd),
     ];
 
-    public static DateTimeOffset Instant(NpgsqlDataReader r, int i) => r.GetFieldValue<DateTimeOffset>(i);
+    public static DateTimeOffset Instant(DbDataReader r, int i) => r.GetFieldValue<DateTimeOffset>(i);
 
-    public static DateTimeOffset? Time(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
+    public static DateTimeOffset? Time(DbDataReader r, int i) => r.IsDBNull(i) ? null : Instant(r, i);
 
-    private static string? String(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
-}
+    /// <summary>PostgreSQL's own types: timestamptz, interval, boolean.</summary>
+    private sealed class PostgresRowReader : RowReader
+    {
+        protected override DateTimeOffset Instant(DbDataReader r, int i) => Rows.Instant(r, i);
 
-/// <summary>Keyset pagination: fetch one row more than asked to know whether a next page exists.</summary>
-internal static class Paging
-{
-    public static Core.Ports.Page<T> Page<T>(List<T> rows, int limit, Func<T, string> key) =>
-        rows.Count > limit ? new Core.Ports.Page<T>(rows[..limit], key(rows[limit - 1])) : new Core.Ports.Page<T>(rows, null);
+        protected override TimeSpan Duration(DbDataReader r, int i) => r.GetFieldValue<TimeSpan>(i);
+
+        protected override bool Flag(DbDataReader r, int i) => r.GetBoolean(i);
+    }
 }

@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Reflection;
+using AgentCron.Core.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace AgentCron.Sqlite;
@@ -16,7 +15,7 @@ internal static class Migrator
         // WAL lets readers run beside the writer; it is a property of the file, so setting it once is enough.
         SqliteDatabase.Execute(connection, "PRAGMA journal_mode = WAL");
         SqliteDatabase.Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
-        foreach (var (version, name, sql) in Scripts())
+        foreach (var (version, name, sql) in EmbeddedScripts.Migrations(typeof(Migrator).Assembly, "AgentCron.Sqlite.Migrations."))
         {
             // Raw BEGIN IMMEDIATE: the write lock is taken before the check, so two starting daemons cannot both apply.
             SqliteDatabase.Execute(connection, "BEGIN IMMEDIATE");
@@ -43,21 +42,5 @@ internal static class Migrator
                 throw;
             }
         }
-    }
-
-    private static IEnumerable<(int Version, string Name, string Sql)> Scripts()
-    {
-        var assembly = typeof(Migrator).Assembly;
-        const string prefix = "AgentCron.Sqlite.Migrations.";
-        return assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Select(n =>
-            {
-                var name = n[prefix.Length..^4];
-                using var stream = assembly.GetManifestResourceStream(n)!;
-                using var reader = new StreamReader(stream);
-                return (int.Parse(name[..4], CultureInfo.InvariantCulture), name, reader.ReadToEnd());
-            })
-            .OrderBy(s => s.Item1);
     }
 }

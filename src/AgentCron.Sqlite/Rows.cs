@@ -1,5 +1,6 @@
+using System.Data.Common;
 using AgentCron.Core.Model;
-using AgentCron.Core.Triggers;
+using AgentCron.Core.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace AgentCron.Sqlite;
@@ -7,6 +8,7 @@ namespace AgentCron.Sqlite;
 /// <summary>Maps tasks and runs to and from rows. Instants are stored as microseconds since the Unix epoch.</summary>
 internal static class Rows
 {
+    /// <summary>The task columns, in the order <see cref="RowReader.ReadTask"/> reads them.</summary>
     public const string TaskColumns = """
         id, slug, name, instructions, status, status_reason, trigger_kind, trigger_expr, trigger_tz, trigger_anchor,
         agent_provider, agent_model, agent_command, agent_cwd, thread, timeout_ms, retries, overlap, misfire, catch_up_ms,
@@ -14,6 +16,7 @@ internal static class Rows
         consecutive_failures, created_at, updated_at, version, agent_permissions, created_by_run, recurring_follow_ups
         """;
 
+    /// <summary>The run columns, in the order <see cref="RowReader.ReadRun"/> reads them.</summary>
     public const string RunColumns = """
         id, task_id, occurrence, trigger, scheduled_for, not_before, attempt, status, exclusive, lease_owner,
         lease_expires_at, cancel_requested, created_at, started_at, finished_at, agent, model, session_id, exit_code,
@@ -29,51 +32,10 @@ internal static class Rows
     public static void Add(this SqliteParameterCollection parameters, string name, object? value) =>
         parameters.AddWithValue(name, value ?? DBNull.Value);
 
-    public static AgentTask ReadTask(SqliteDataReader r)
-    {
-        var kind = r.IsDBNull(6) ? (TriggerKind?)null : EnumText.Parse<TriggerKind>(r.GetString(6), "trigger_kind");
-        return new AgentTask
-        {
-            Id = r.GetString(0),
-            Slug = r.GetString(1),
-            Name = r.GetString(2),
-            Instructions = r.GetString(3),
-            Status = EnumText.Parse<TaskState>(r.GetString(4), "status"),
-            StatusReason = String(r, 5),
-            Trigger = kind is { } k ? Trigger.Create(k, r.GetString(7), String(r, 8), Time(r, 9)) : null,
-            Agent = new AgentSelection
-            {
-                Provider = r.GetString(10),
-                Model = String(r, 11),
-                Command = String(r, 12),
-                Cwd = String(r, 13),
-                Permissions = String(r, 32) is { } permissions ? EnumText.Parse<AgentPermissions>(permissions, "agent_permissions") : null,
-            },
-            Thread = String(r, 14) is { } thread ? ThreadAnchor.Parse(thread, "thread") : null,
-            Policies = new TaskPolicies
-            {
-                Timeout = TimeSpan.FromMilliseconds(r.GetInt64(15)),
-                Retries = r.GetInt32(16),
-                Overlap = EnumText.Parse<OverlapPolicy>(r.GetString(17), "overlap"),
-                Misfire = EnumText.Parse<MisfirePolicy>(r.GetString(18), "misfire"),
-                CatchUp = TimeSpan.FromMilliseconds(r.GetInt64(19)),
-                Jitter = TimeSpan.FromMilliseconds(r.GetInt64(20)),
-                MaxConsecutiveFailures = r.GetInt32(21),
-                RecurringFollowUps = r.GetInt64(34) != 0,
-            },
-            CreatedByRun = String(r, 33),
-            NextFireAt = Time(r, 22),
-            LastRunId = String(r, 23),
-            LastRunAt = Time(r, 24),
-            LastRunStatus = r.IsDBNull(25) ? null : EnumText.Parse<RunStatus>(r.GetString(25), "last_run_status"),
-            LastSummary = String(r, 26),
-            LastError = String(r, 27),
-            ConsecutiveFailures = r.GetInt32(28),
-            CreatedAt = Instant(r.GetInt64(29)),
-            UpdatedAt = Instant(r.GetInt64(30)),
-            Version = r.GetInt64(31),
-        };
-    }
+    /// <summary>Reads tasks and runs in this dialect; the mapping itself is shared with the other stores.</summary>
+    private static readonly SqliteRowReader Reader = new();
+
+    public static AgentTask ReadTask(SqliteDataReader r) => Reader.ReadTask(r);
 
     /// <summary>Binds every task column as <c>$column</c>.</summary>
     public static void BindTask(SqliteCommand command, AgentTask t)
@@ -122,37 +84,7 @@ internal static class Rows
         p.Add("$updated_at", Micros(t.UpdatedAt));
     }
 
-    public static TaskRun ReadRun(SqliteDataReader r) => new()
-    {
-        Id = r.GetString(0),
-        TaskId = r.GetString(1),
-        Occurrence = r.GetString(2),
-        Trigger = EnumText.Parse<RunTrigger>(r.GetString(3), "trigger"),
-        ScheduledFor = Instant(r.GetInt64(4)),
-        NotBefore = Instant(r.GetInt64(5)),
-        Attempt = r.GetInt32(6),
-        Status = EnumText.Parse<RunStatus>(r.GetString(7), "status"),
-        Exclusive = r.GetInt64(8) != 0,
-        LeaseOwner = String(r, 9),
-        LeaseExpiresAt = Time(r, 10),
-        CancelRequested = r.GetInt64(11) != 0,
-        CreatedAt = Instant(r.GetInt64(12)),
-        StartedAt = Time(r, 13),
-        FinishedAt = Time(r, 14),
-        Agent = String(r, 15),
-        Model = String(r, 16),
-        SessionId = String(r, 17),
-        ExitCode = r.IsDBNull(18) ? null : r.GetInt32(18),
-        Output = String(r, 19),
-        Summary = String(r, 20),
-        Error = String(r, 21),
-        Host = String(r, 22),
-        Pid = r.IsDBNull(23) ? null : r.GetInt32(23),
-        PidIdentity = String(r, 24),
-        InputTokens = r.IsDBNull(25) ? null : r.GetInt64(25),
-        OutputTokens = r.IsDBNull(26) ? null : r.GetInt64(26),
-        CostUsd = r.IsDBNull(27) ? null : r.GetDecimal(27),
-    };
+    public static TaskRun ReadRun(SqliteDataReader r) => Reader.ReadRun(r);
 
     /// <summary>Binds every run column as <c>$column</c>.</summary>
     public static void BindRun(SqliteCommand command, TaskRun run)
@@ -249,7 +181,13 @@ internal static class Rows
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Prepared = new();
 
-    private static string? String(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    /// <summary>The SQLite encodings: instants as microseconds since the Unix epoch, durations as milliseconds, flags as 0/1.</summary>
+    private sealed class SqliteRowReader : RowReader
+    {
+        protected override DateTimeOffset Instant(DbDataReader r, int i) => Rows.Instant(r.GetInt64(i));
 
-    private static DateTimeOffset? Time(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : Instant(r.GetInt64(i));
+        protected override TimeSpan Duration(DbDataReader r, int i) => TimeSpan.FromMilliseconds(r.GetInt64(i));
+
+        protected override bool Flag(DbDataReader r, int i) => r.GetInt64(i) != 0;
+    }
 }

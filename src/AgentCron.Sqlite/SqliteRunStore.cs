@@ -1,3 +1,4 @@
+using AgentCron.Core.Engine;
 using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
 using Microsoft.Data.Sqlite;
@@ -160,7 +161,7 @@ internal sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
             {
                 var completion = recover(claimed);
                 Write(connection, completion);
-                SqliteRunLogStore.Append(connection, claimed.Run.Id, [RecoveryEntry(claimed.Run, completion.Run, now)]);
+                SqliteRunLogStore.Append(connection, claimed.Run.Id, [CompletionPolicy.AbandonedEntry(claimed.Run, completion.Run, now)]);
             }
 
             return expired;
@@ -271,17 +272,4 @@ internal sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
 
         return claimed;
     }
-
-    private static NewRunLogEvent RecoveryEntry(TaskRun before, TaskRun after, DateTimeOffset now) => new(
-        now,
-        before.Attempt,
-        "attempt.abandoned",
-        System.Text.Json.JsonSerializer.SerializeToElement(new
-        {
-            attempt = before.Attempt,
-            owner = before.LeaseOwner,
-            leaseExpiredAt = before.LeaseExpiresAt,
-            next = after.Status == RunStatus.Queued ? $"retry as attempt {after.Attempt}" : EnumText.ToText(after.Status),
-            error = after.Error,
-        }));
 }

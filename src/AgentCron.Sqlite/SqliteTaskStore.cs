@@ -196,10 +196,3 @@ internal sealed class SqliteTaskStore(SqliteDatabase db) : ITaskStore
             return new PlanResult(due.Count, runs);
         }, cancellationToken);
 }
-
-/// <summary>Keyset pagination: fetch one row more than asked to know whether a next page exists.</summary>
-internal static class Paging
-{
-    public static Page<T> Page<T>(List<T> rows, int limit, Func<T, string> key) =>
-        rows.Count > limit ? new Page<T>(rows[..limit], key(rows[limit - 1])) : new Page<T>(rows, null);
-}

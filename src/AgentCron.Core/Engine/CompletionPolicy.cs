@@ -94,6 +94,23 @@ public static class CompletionPolicy
         return new Completion(requeued, claimed.Task);
     }
 
+    /// <summary>
+    /// The <c>attempt.abandoned</c> log entry a store writes with a recovered run (<see cref="IRunStore.RecoverExpiredAsync"/>),
+    /// in the same transaction: whose lease expired when, and what became of the run, so its log explains the gap.
+    /// </summary>
+    public static NewRunLogEvent AbandonedEntry(TaskRun before, TaskRun after, DateTimeOffset now) => new(
+        now,
+        before.Attempt,
+        "attempt.abandoned",
+        System.Text.Json.JsonSerializer.SerializeToElement(new
+        {
+            attempt = before.Attempt,
+            owner = before.LeaseOwner,
+            leaseExpiredAt = before.LeaseExpiresAt,
+            next = after.Status == RunStatus.Queued ? $"retry as attempt {after.Attempt}" : EnumText.ToText(after.Status),
+            error = after.Error,
+        }));
+
     /// <summary>The conversation an attempt on a thread left behind, to be resumed by the thread's next run.</summary>
     private static ThreadSession? Session(AgentTask task, TaskRun run, RunnerResult? result, DateTimeOffset now) =>
         task.Thread is { } thread && result?.SessionId is { } session

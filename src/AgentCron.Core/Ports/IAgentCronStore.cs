@@ -34,6 +34,17 @@ public interface IStoreChangeFeed
 /// <summary>A page of results and the cursor for the next page (null at the end).</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
 
+/// <summary>
+/// Keyset pagination as the stores do it: they fetch one row more than asked, so the extra row tells that a next page
+/// exists without a count; the cursor is the key of the last row returned.
+/// </summary>
+public static class Paging
+{
+    /// <summary>The first <paramref name="limit"/> of <paramref name="rows"/> (at most <paramref name="limit"/> + 1 fetched).</summary>
+    public static Page<T> Page<T>(List<T> rows, int limit, Func<T, string> key) =>
+        rows.Count > limit ? new Page<T>(rows[..limit], key(rows[limit - 1])) : new Page<T>(rows, null);
+}
+
 /// <summary>Thrown when a write conflicts with current state: a unique key, a stale version or an illegal transition.</summary>
 public sealed class ConflictException(string message) : Exception(message);
 

@@ -230,4 +230,29 @@ public class CompletionPolicyTests
     [Fact]
     public void Summarize_CutsALongLineTo200Characters() =>
         Assert.Equal(200, CompletionPolicy.Summarize(new string('a', 500))!.Length);
+
+    [Fact]
+    public void AbandonedEntry_NamesTheExpiredLeaseAndTheRetry_WhenTheRunIsRequeued()
+    {
+        var claimed = Running(Recurring(retries: 2), attempt: 1);
+        var (after, _) = Decide(claimed, RunStatus.Failed, error: "lease expired");
+
+        var entry = CompletionPolicy.AbandonedEntry(claimed.Run, after, Now);
+
+        Assert.Equal((Now, 1, "attempt.abandoned"), (entry.At, entry.Attempt, entry.Type));
+        Assert.Equal(
+            """{"attempt":1,"owner":"node-test","leaseExpiredAt":"2026-03-01T00:00:30+00:00","next":"retry as attempt 2","error":"lease expired"}""",
+            entry.Data.GetRawText());
+    }
+
+    [Fact]
+    public void AbandonedEntry_NamesTheFinalStatus_WhenNoAttemptRemains()
+    {
+        var claimed = Running(Recurring(retries: 0), attempt: 1);
+        var (after, _) = Decide(claimed, RunStatus.Failed, error: "lease expired");
+
+        var entry = CompletionPolicy.AbandonedEntry(claimed.Run, after, Now);
+
+        Assert.Equal("failed", entry.Data.GetProperty("next").GetString());
+    }
 }
