@@ -49,7 +49,9 @@ fi
 
 log "testing"
 results="$(mktemp)"
-dotnet test AgentCron.slnx -c Release --no-build --nologo -v quiet --logger "console;verbosity=minimal" 2>&1 | tee "$results"
+# One test project at a time (-m:1): the agent CLIs, the daemon processes and PostgreSQL of different projects would
+# otherwise compete for this machine's two cores, and time limits meant for one of them would be hit by the others.
+dotnet test AgentCron.slnx -c Release --no-build --nologo -v quiet -m:1 --logger "console;verbosity=minimal" 2>&1 | tee "$results"
 status=${PIPESTATUS[0]}
 
 passed=0; failed=0; skipped=0; projects=0

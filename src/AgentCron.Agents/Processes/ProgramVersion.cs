@@ -5,7 +5,7 @@ namespace AgentCron.Agents.Processes;
 /// <summary>Asks a program for its version (<c>PROGRAM --version</c>), briefly.</summary>
 public static class ProgramVersion
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
     /// <summary>The first line the program prints, or null if it fails or does not answer in time.</summary>
     public static async Task<string?> ReadAsync(string program, CancellationToken cancellationToken)

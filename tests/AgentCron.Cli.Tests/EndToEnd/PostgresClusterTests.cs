@@ -33,7 +33,8 @@ public sealed class PostgresClusterTests : IAsyncLifetime, IDisposable
         {
             var cron = await CreateCronTasksAsync(daemons, 50);
             var oneTime = await CreateOneTimeTasksAsync(daemons, 10_000, spread: TimeSpan.FromSeconds(60));
-            await Task.Delay(TimeSpan.FromSeconds(100));
+            // The cron tasks run for three minutes, across the one-time tasks and after them.
+            await Task.Delay(TimeSpan.FromMinutes(3));
             await PauseAsync(daemons[0], cron);
 
             var runs = await FinishedRunsAsync(daemons[0], oneTime.Count);
@@ -164,12 +165,12 @@ public sealed class PostgresClusterTests : IAsyncLifetime, IDisposable
     private async Task<List<string>> CreateCronTasksAsync(IReadOnlyList<DaemonProcess> daemons, int count) =>
         await CreateAsync(daemons, count, i => new { cron = "*/2 * * * * *" }, $"cron");
 
-    /// <summary>One-time tasks spread over <paramref name="spread"/>, starting in ten seconds.</summary>
-    private async Task<List<string>> CreateOneTimeTasksAsync(IReadOnlyList<DaemonProcess> daemons, int count, TimeSpan spread)
-    {
-        var start = TimeProvider.System.GetUtcNow().AddSeconds(10);
-        return await CreateAsync(daemons, count, i => new { at = start.Add(spread * i / count).ToString("O", CultureInfo.InvariantCulture) }, "once");
-    }
+    /// <summary>
+    /// One-time tasks spread over <paramref name="spread"/>, each due ten seconds or more after it is created (relative
+    /// instants: creating thousands of tasks takes a while on a busy machine, and an absolute time could pass meanwhile).
+    /// </summary>
+    private async Task<List<string>> CreateOneTimeTasksAsync(IReadOnlyList<DaemonProcess> daemons, int count, TimeSpan spread) =>
+        await CreateAsync(daemons, count, i => new { @in = $"{10 + (int)(spread.TotalSeconds * i / count)}s" }, "once");
 
     /// <summary>Creates tasks through every daemon's API in parallel (the CLI would spend minutes starting a process per task).</summary>
     private async Task<List<string>> CreateAsync(IReadOnlyList<DaemonProcess> daemons, int count, Func<int, object> trigger, string kind)
