@@ -14,12 +14,15 @@ internal sealed record BenchOptions
           throughput        20,000 tasks already due; runs/s at MaxConcurrentRuns 8 and 32
           big-store         lateness-spread on top of 1,000,000 future tasks, with memory
           all               the four above, big-store last
+          cluster           throughput and lateness with 1, 2, 3 nodes on one PostgreSQL database, next to
+                            SQLite with one node (needs the PostgreSQL server binaries; not part of all)
 
         options:
           --count N          measured runs (default 1000 for lateness, 20000 for throughput)
           --tasks N          future tasks seeded by big-store (default 1000000; try 100000 first)
           --spread S         seconds lateness-spread spreads its tasks over (default 10)
-          --concurrency L    MaxConcurrentRuns values for throughput (default 8,32)
+          --concurrency L    MaxConcurrentRuns values for throughput and cluster (default 8,32)
+          --nodes L          node counts for cluster (default 1,2,3)
           --dir PATH         where the temporary databases go (default: system temp)
           --out PATH         where results are appended (default: <repo>/artifacts/bench)
           --keep             keep the temporary databases
@@ -31,12 +34,13 @@ internal sealed record BenchOptions
     public int FutureTasks { get; init; } = 1_000_000;
     public TimeSpan Spread { get; init; } = TimeSpan.FromSeconds(10);
     public IReadOnlyList<int> Concurrency { get; init; } = [8, 32];
+    public IReadOnlyList<int> Nodes { get; init; } = [1, 2, 3];
     public string TempRoot { get; init; } = Path.Combine(Path.GetTempPath(), "agentcron-bench");
     public string Output { get; init; } = Path.Combine(RepoRoot(), "artifacts", "bench");
     public bool Keep { get; init; }
     public bool Warmup { get; init; } = true;
 
-    public static readonly string[] Scenarios = ["lateness-burst", "lateness-spread", "throughput", "big-store", "all"];
+    public static readonly string[] Scenarios = ["lateness-burst", "lateness-spread", "throughput", "big-store", "all", "cluster"];
 
     /// <summary>Parses the arguments; returns null (after printing why) when they are wrong.</summary>
     public static BenchOptions? Parse(string[] args)
@@ -62,6 +66,7 @@ internal sealed record BenchOptions
                 "--tasks" => options with { FutureTasks = Int(Next()) },
                 "--spread" => options with { Spread = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--concurrency" => options with { Concurrency = [.. Next().Split(',').Select(Int)] },
+                "--nodes" => options with { Nodes = [.. Next().Split(',').Select(Int)] },
                 "--dir" => options with { TempRoot = Path.GetFullPath(Next()) },
                 "--out" => options with { Output = Path.GetFullPath(Next()) },
                 "--keep" => options with { Keep = true },

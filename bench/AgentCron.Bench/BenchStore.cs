@@ -4,50 +4,73 @@ using AgentCron.Core.Engine;
 using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
 using AgentCron.Core.Triggers;
+using AgentCron.Postgres;
 using AgentCron.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentCron.Bench;
 
 /// <summary>
-/// A fresh SQLite store in its own temporary directory, wrapped by <see cref="InstrumentedStore"/>, plus the helpers the
-/// scenarios share: inserting one-time tasks through the store port, running the real engine, reading every run back.
+/// A store for the engine to run on, wrapped by <see cref="InstrumentedStore"/>, with its own temporary directory (the
+/// runs' working directory), plus the helpers the scenarios share: inserting one-time tasks through the store port,
+/// running the real engine, reading every run back. Usually a fresh SQLite database; for the <c>cluster</c> scenario one
+/// node's own <see cref="PostgresStore"/> (its own pool and LISTEN connection) on a shared PostgreSQL database.
 /// </summary>
 internal sealed class BenchStore : IAsyncDisposable
 {
     // Writes kept in flight while inserting; the store group-commits whatever is queued (up to 256 per transaction).
     private const int InsertWindow = 2048;
 
+    private readonly IAgentCronStore _inner;
+    private readonly string? _sqlitePath;
     private readonly bool _keep;
     private int _slugs;
 
-    private BenchStore(string directory, SqliteStore sqlite, bool keep)
+    private BenchStore(string directory, IAgentCronStore inner, string? sqlitePath, bool keep, StoreProfile profile, FinishedRuns finished)
     {
         Directory = directory;
-        Sqlite = sqlite;
-        Store = new InstrumentedStore(sqlite);
+        _inner = inner;
+        _sqlitePath = sqlitePath;
+        Store = new InstrumentedStore(inner, profile, finished);
         _keep = keep;
     }
 
     public static TimeProvider Time => TimeProvider.System;
 
     public string Directory { get; }
-    public SqliteStore Sqlite { get; }
     public InstrumentedStore Store { get; }
-    public string DatabasePath => Sqlite.Path;
 
+    /// <summary>A fresh SQLite database in a new temporary directory under <paramref name="root"/>.</summary>
     public static async Task<BenchStore> CreateAsync(string root, string label, bool keep)
+    {
+        var directory = NewDirectory(root, label);
+        var sqlite = new SqliteStore(Path.Combine(directory, "agentcron.db"), Time);
+        await sqlite.MigrateAsync(CancellationToken.None);
+        return new BenchStore(directory, sqlite, sqlite.Path, keep, new StoreProfile(), new FinishedRuns());
+    }
+
+    /// <summary>
+    /// One node's store on the PostgreSQL database <paramref name="connectionString"/> names: a <see cref="PostgresStore"/>
+    /// of its own, counted into the <paramref name="profile"/> and <paramref name="finished"/> its cluster shares.
+    /// </summary>
+    public static async Task<BenchStore> OpenPostgresAsync(string connectionString, string root, string label, StoreProfile profile, FinishedRuns finished)
+    {
+        var postgres = new PostgresStore(connectionString, Time);
+        await postgres.MigrateAsync(CancellationToken.None);
+        return new BenchStore(NewDirectory(root, label), postgres, null, keep: false, profile, finished);
+    }
+
+    private static string NewDirectory(string root, string label)
     {
         var directory = Path.Combine(root, $"{label}-{Guid.NewGuid().ToString("N")[..8]}");
         System.IO.Directory.CreateDirectory(directory);
-        var sqlite = new SqliteStore(Path.Combine(directory, "agentcron.db"), Time);
-        await sqlite.MigrateAsync(CancellationToken.None);
-        return new BenchStore(directory, sqlite, keep);
+        return directory;
     }
 
     /// <summary>Size of the database file and its WAL, in bytes.</summary>
-    public long FileBytes =>
-        new[] { DatabasePath, DatabasePath + "-wal" }.Where(File.Exists).Sum(p => new FileInfo(p).Length);
+    public long FileBytes => _sqlitePath is { } path
+        ? new[] { path, path + "-wal" }.Where(File.Exists).Sum(p => new FileInfo(p).Length)
+        : throw new InvalidOperationException("only a SQLite store has a database file");
 
     public AgentTask NewTask(DateTimeOffset instant, DateTimeOffset now)
     {
@@ -121,10 +144,14 @@ internal sealed class BenchStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Sqlite.DisposeAsync();
+        await _inner.DisposeAsync();
         if (!_keep)
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (_sqlitePath is not null)
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            }
+
             try
             {
                 System.IO.Directory.Delete(Directory, recursive: true);

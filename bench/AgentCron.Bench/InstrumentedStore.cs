@@ -8,31 +8,62 @@ namespace AgentCron.Bench;
 /// <summary>
 /// Wraps the real store to count and time every call the engine makes (a cheap profile of where the time goes) and to
 /// tell the benchmark, without polling, the moment the last expected run was durably recorded as finished.
-/// Write timings include the wait in the store's group-commit queue.
+/// Write timings include the wait in the store's group-commit queue. The nodes of a cluster each wrap their own store but
+/// share one <see cref="StoreProfile"/> and one <see cref="FinishedRuns"/>, so the figures are the cluster's.
 /// </summary>
-internal sealed class InstrumentedStore(IAgentCronStore inner) : IAgentCronStore
+internal sealed class InstrumentedStore(IAgentCronStore inner, StoreProfile profile, FinishedRuns finished) : IAgentCronStore
 {
-    private readonly StoreProfile _profile = new();
     private InstrumentedRunStore? _runs;
     private InstrumentedTaskStore? _tasks;
 
-    public StoreProfile Profile => _profile;
+    public StoreProfile Profile => profile;
+    public FinishedRuns Finished => finished;
     public IAgentCronStore Inner => inner;
-    public ITaskStore Tasks => _tasks ??= new InstrumentedTaskStore(inner.Tasks, _profile);
-    public IRunStore Runs => _runs ??= new InstrumentedRunStore(inner.Runs, _profile);
+    public ITaskStore Tasks => _tasks ??= new InstrumentedTaskStore(inner.Tasks, profile);
+    public IRunStore Runs => _runs ??= new InstrumentedRunStore(inner.Runs, profile, finished);
     public IRunLogStore Logs => inner.Logs;
     public IThreadStore Threads => inner.Threads;
     public INodeStore Nodes => inner.Nodes;
     public IStoreChangeFeed? Changes => inner.Changes;
 
-    /// <summary>Completes with the <see cref="Stopwatch"/> timestamp at which <paramref name="count"/> more runs have finished.</summary>
-    public Task<long> ExpectFinishedRuns(int count) => ((InstrumentedRunStore)Runs).Expect(count);
-
-    public long FinishedRuns => ((InstrumentedRunStore)Runs).Finished;
-
     public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
+}
+
+/// <summary>Counts runs durably written as finished and completes a task when an expected number more have been.</summary>
+internal sealed class FinishedRuns
+{
+    private readonly Lock _lock = new();
+    private long _count;
+    private long _target = long.MaxValue;
+    private TaskCompletionSource<long>? _reached;
+
+    public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>Completes with the <see cref="Stopwatch"/> timestamp at which <paramref name="more"/> more runs have finished.</summary>
+    public Task<long> Expect(int more)
+    {
+        lock (_lock)
+        {
+            _target = _count + more;
+            _reached = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _reached.Task;
+        }
+    }
+
+    public void Add()
+    {
+        var count = Interlocked.Increment(ref _count);
+        lock (_lock)
+        {
+            if (count >= _target)
+            {
+                _target = long.MaxValue;
+                _reached?.TrySetResult(Stopwatch.GetTimestamp());
+            }
+        }
+    }
 }
 
 /// <summary>Call counts and latencies per store method.</summary>
@@ -124,25 +155,8 @@ public Task CreateFollowUpAsync(AgentTask task, TaskRun? firstRun, int maxPerRun
         profile.TimeAsync("Tasks.PlanDue", () => inner.PlanDueAsync(now, limit, plan, cancellationToken), r => r.Runs);
 }
 
-internal sealed class InstrumentedRunStore(IRunStore inner, StoreProfile profile) : IRunStore
+internal sealed class InstrumentedRunStore(IRunStore inner, StoreProfile profile, FinishedRuns finished) : IRunStore
 {
-    private readonly Lock _lock = new();
-    private long _finished;
-    private long _target = long.MaxValue;
-    private TaskCompletionSource<long>? _reached;
-
-    public long Finished => Interlocked.Read(ref _finished);
-
-    public Task<long> Expect(int count)
-    {
-        lock (_lock)
-        {
-            _target = _finished + count;
-            _reached = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _reached.Task;
-        }
-    }
-
     public Task<TaskRun?> FindAsync(string runId, CancellationToken cancellationToken) => inner.FindAsync(runId, cancellationToken);
 
     public Task<Page<TaskRun>> ListAsync(RunQuery query, CancellationToken cancellationToken) => inner.ListAsync(query, cancellationToken);
@@ -170,15 +184,7 @@ internal sealed class InstrumentedRunStore(IRunStore inner, StoreProfile profile
             w => w ? 1 : 0);
         if (written && decided is { Run.IsFinished: true })
         {
-            var finished = Interlocked.Increment(ref _finished);
-            lock (_lock)
-            {
-                if (finished >= _target)
-                {
-                    _target = long.MaxValue;
-                    _reached?.TrySetResult(Stopwatch.GetTimestamp());
-                }
-            }
+            finished.Add();
         }
 
         return written;

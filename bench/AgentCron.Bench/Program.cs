@@ -45,4 +45,10 @@ if (all || options.Scenario == "big-store")
     await BigStoreScenario.RunAsync(options);
 }
 
+// Not part of all: it needs the PostgreSQL server binaries.
+if (options.Scenario == "cluster")
+{
+    await ClusterScenario.RunAsync(options);
+}
+
 return 0;

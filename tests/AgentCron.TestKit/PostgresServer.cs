@@ -9,12 +9,13 @@ namespace AgentCron.TestKit;
 /// A throwaway PostgreSQL cluster for tests: the Debian server binaries (<c>/usr/lib/postgresql/VERSION/bin</c>),
 /// <c>initdb -A trust</c> in a temp directory (owned by the <c>postgres</c> user when the tests run as root, since the
 /// server refuses to run as root), started on a free loopback port with its socket in that directory. One server per
-/// test process (<see cref="Shared"/>), started on first use; tests make their own databases on it. It is stopped when
-/// the process exits, and a detached watchdog stops it and removes its directory if the process dies without exiting.
+/// test process (<see cref="Shared"/>), started on first use; tests make their own databases on it. The benchmark starts
+/// its own with <see cref="Start(bool)"/>, because it must measure durable commits. A server is stopped when the process
+/// exits, and a detached watchdog stops it and removes its directory if the process dies without exiting.
 /// </summary>
 public sealed class PostgresServer
 {
-    private static readonly Lazy<PostgresServer> Instance = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<PostgresServer> Instance = new(() => Start(durableCommits: false), LazyThreadSafetyMode.ExecutionAndPublication);
     private static int _databases;
     private readonly string _bin;
     private readonly string _directory;
@@ -78,7 +79,13 @@ public sealed class PostgresServer
         await command.ExecuteNonQueryAsync();
     }
 
-    private static PostgresServer Start()
+    /// <summary>
+    /// Starts a server of its own (not <see cref="Shared"/>). <c>fsync</c> is always on; with
+    /// <paramref name="durableCommits"/> false a commit does not wait for its WAL flush (<c>synchronous_commit=off</c>),
+    /// which halves the test suite's time and costs nothing a throwaway cluster needs; with true every commit waits for
+    /// it, as in production, which is what a benchmark must measure.
+    /// </summary>
+    public static PostgresServer Start(bool durableCommits)
     {
         var bin = FindBin();
         var asPostgresUser = Environment.UserName == "root";
@@ -93,11 +100,9 @@ public sealed class PostgresServer
         try
         {
             server.Tool("initdb", ["-D", server.Data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
-            // fsync stays on (the server's own durability is real); commits do not wait for their WAL flush, which halves the
-            // suite's time and costs nothing a throwaway cluster needs.
             server.Tool("pg_ctl", [
                 "-D", server.Data, "-l", Path.Combine(directory, "server.log"), "-w", "-t", "60",
-                "-o", $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=off -c max_connections=300",
+                "-o", $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit={(durableCommits ? "on" : "off")} -c max_connections=300",
                 "start",
             ]);
         }
