@@ -266,8 +266,12 @@ internal sealed class PostgresRunStore(PostgresDatabase db, Leases leases) : IRu
             r => ((int)r.GetInt64(0), (int)r.GetInt64(1)),
             cancellationToken)).Single();
 
-    /// <summary>Writes a run's new state with its task's runtime fields and session; wakes the other nodes, since a run
-    /// that ends may unblock its siblings and one that goes back to the queue is work for anyone.</summary>
+    /// <summary>
+    /// Writes a run's new state with its task's runtime fields and session. It wakes the other nodes only when that makes
+    /// work for them: a run that goes back to the queue, or one whose end unblocks a queued sibling (of its task, which
+    /// may be exclusive, or of its chat thread). A plain success wakes nobody — the finishing node's own dispatcher looks
+    /// again anyway, and waking every node on every completion costs each of them a round of reads per run.
+    /// </summary>
     private static async Task WriteAsync(PostgresWrite write, Completion completion, CancellationToken cancellationToken)
     {
         await Sql.ExecuteAsync(write.Connection, UpdateState, Rows.RunStateParameters(completion.Run), cancellationToken);
@@ -277,7 +281,11 @@ internal sealed class PostgresRunStore(PostgresDatabase db, Leases leases) : IRu
             await PostgresThreadStore.SaveAsync(write.Connection, session, cancellationToken);
         }
 
-        write.WakeOtherNodes();
+        if (completion.Run.Status == RunStatus.Queued || completion.Task.Thread is not null
+            || await Sql.ScalarAsync<bool>(write.Connection, "SELECT EXISTS (SELECT 1 FROM runs WHERE task_id = @task AND status = 'queued')", [Sql.Text("task", completion.Run.TaskId)], cancellationToken))
+        {
+            write.WakeOtherNodes();
+        }
     }
 
     private static async Task<List<ClaimedRun>> WithTasksAsync(NpgsqlConnection connection, List<TaskRun> runs, CancellationToken cancellationToken)
