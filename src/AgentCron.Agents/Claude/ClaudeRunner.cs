@@ -57,7 +57,7 @@ public sealed class ClaudeRunner(ClaudeOptions options, IReadOnlyList<string>? m
         }
 
         // Headless runs need no update checks or telemetry.
-        return new CliInvocation(args, request.Task.Instructions, DefaultVariable("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"));
+        return new CliInvocation(args, request.Task.Instructions, DefaultVariables(("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")));
     }
 
     protected override IAgentStream NewStream(RunRequest request, IRunLogWriter log) => new ClaudeStream(log);

@@ -126,11 +126,11 @@ public abstract class CliAgentRunner(AgentCliOptions options) : IAgentRunner
     protected abstract IAgentStream NewStream(RunRequest request, IRunLogWriter log);
 
     /// <summary>
-    /// <paramref name="name"/> for the CLI unless the daemon's own environment (which the CLI inherits) sets it: the
-    /// runner's choice for headless runs (e.g. no telemetry) that whoever runs the daemon can still override.
+    /// The <paramref name="defaults"/> that the daemon's own environment (which the CLI inherits) does not set: the
+    /// runner's choices for headless runs (e.g. no telemetry) that whoever runs the daemon can still override.
     /// </summary>
-    protected static IReadOnlyDictionary<string, string>? DefaultVariable(string name, string value) =>
-        Environment.GetEnvironmentVariable(name) is null ? new Dictionary<string, string> { [name] = value } : null;
+    protected static Dictionary<string, string> DefaultVariables(params IEnumerable<(string Name, string Value)> defaults) =>
+        defaults.Where(d => Environment.GetEnvironmentVariable(d.Name) is null).ToDictionary(d => d.Name, d => d.Value);
 
     /// <summary>
     /// The task's model and the session to resume as flags (<c>-m M --resume ID</c>), each only when there is one: the

@@ -39,7 +39,7 @@ public sealed class GeminiRunner(AgentCliOptions options) : CliAgentRunner(optio
 
         // Headless, the CLI refuses to start in a folder nobody has trusted; a scheduled task's working directory is
         // chosen by whoever set it up.
-        return new CliInvocation(args, PromptWithScheduling(request), DefaultVariable("GEMINI_CLI_TRUST_WORKSPACE", "true"));
+        return new CliInvocation(args, PromptWithScheduling(request), DefaultVariables(("GEMINI_CLI_TRUST_WORKSPACE", "true")));
     }
 
     protected override IAgentStream NewStream(RunRequest request, IRunLogWriter log) => new GeminiStream(log);

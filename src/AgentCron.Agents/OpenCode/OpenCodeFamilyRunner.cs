@@ -45,10 +45,7 @@ public abstract class OpenCodeFamilyRunner(AgentCliOptions options) : CliAgentRu
             args.Add("--auto");
         }
 
-        var environment = QuietDefaults
-            .Select(d => (Name: $"{EnvironmentPrefix}_{d.Name}", d.Value))
-            .Where(d => Environment.GetEnvironmentVariable(d.Name) is null)
-            .ToDictionary(d => d.Name, d => d.Value);
+        var environment = DefaultVariables(QuietDefaults.Select(d => ($"{EnvironmentPrefix}_{d.Name}", d.Value)));
         environment[$"{EnvironmentPrefix}_PERMISSION"] = Permission(permissions);
 
         // Neither CLI can add to its system prompt per run, so the scheduling section goes in front of the prompt.

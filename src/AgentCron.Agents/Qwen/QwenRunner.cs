@@ -41,7 +41,7 @@ public sealed class QwenRunner(AgentCliOptions options) : CliAgentRunner(options
         }
 
         // Qwen Code reports usage statistics to its vendor unless told not to.
-        return new CliInvocation(args, request.Task.Instructions, DefaultVariable("QWEN_USAGE_STATISTICS_ENABLED", "false"));
+        return new CliInvocation(args, request.Task.Instructions, DefaultVariables(("QWEN_USAGE_STATISTICS_ENABLED", "false")));
     }
 
     protected override IAgentStream NewStream(RunRequest request, IRunLogWriter log) => new ClaudeStream(log, usageFromMessages: true);
