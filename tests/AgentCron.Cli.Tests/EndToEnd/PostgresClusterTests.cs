@@ -93,7 +93,9 @@ public sealed class PostgresClusterTests : IAsyncLifetime, IDisposable
                 {
                     name = "slow",
                     instructions = "take a while",
-                    agent = new { command = $"sh -c 'echo \"$AGENTCRON_RUN_ID $AGENTCRON_ATTEMPT start\" >> {Journal}; sleep 4; echo \"$AGENTCRON_RUN_ID $AGENTCRON_ATTEMPT end\" >> {Journal}'" },
+                    // The first attempt outlasts any slow start of the second daemon (so it is surely still running when its
+                    // daemon freezes); it ends only when the daemon that takes the run over kills it. The second is quick.
+                    agent = new { command = $"sh -c 'echo \"$AGENTCRON_RUN_ID $AGENTCRON_ATTEMPT start\" >> {Journal}; if [ $AGENTCRON_ATTEMPT = 1 ]; then sleep 120; else sleep 1; fi; echo \"$AGENTCRON_RUN_ID $AGENTCRON_ATTEMPT end\" >> {Journal}'" },
                     policies = new { retries = 3 },
                     runNow = true,
                 }));
