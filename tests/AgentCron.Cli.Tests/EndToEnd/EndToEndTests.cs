@@ -55,9 +55,10 @@ public sealed class EndToEndTests : IDisposable
         int orphan;
         try
         {
-            // Each attempt notes its start; only an attempt that is not killed notes its end.
+            // Each attempt notes its start; only an attempt that is not killed notes its end. The first outlasts any slow
+            // restart (it must still be running when the restarted daemon recovers the run); the second is quick.
             var created = await daemon.CliAsync("task", "create", "--run-now", "--name", "crash test", "--prompt", "work",
-                "--command", $"sh -c 'echo start $AGENTCRON_ATTEMPT >> {journal}; sleep 12; echo end $AGENTCRON_ATTEMPT >> {journal}'",
+                "--command", $"sh -c 'echo start $AGENTCRON_ATTEMPT >> {journal}; if [ $AGENTCRON_ATTEMPT = 1 ]; then sleep 120; else sleep 1; fi; echo end $AGENTCRON_ATTEMPT >> {journal}'",
                 "--retries", "2", "--json");
             Assert.True(created.ExitCode == 0, created.ToString());
             taskId = JsonDocument.Parse(created.Stdout).RootElement.GetProperty("id").GetString()!;
