@@ -108,7 +108,14 @@ public sealed class PostgresClusterTests : IAsyncLifetime, IDisposable
 
             // Frozen past its lease (2 s): the other daemon recovers the run and runs it again as attempt 2.
             await frozen.SignalAsync("STOP");
-            await WaitForRunAsync(other, r => r.GetProperty("attempt").GetInt32() == 2 && r.GetProperty("status").GetString() == "running", "the other daemon to take the run over");
+            try
+            {
+                await WaitForRunAsync(other, r => r.GetProperty("attempt").GetInt32() == 2 && r.GetProperty("status").GetString() == "running", "the other daemon to take the run over");
+            }
+            catch (TimeoutException ex)
+            {
+                throw new TimeoutException($"{ex.Message}\nruns: {string.Join("\n", await other.AllRunsAsync())}\n--- frozen:\n{frozen.Output}\n--- other:\n{other.Output}", ex);
+            }
             await frozen.SignalAsync("CONT");
 
             var done = await WaitForRunAsync(other, r => r.GetProperty("status").GetString() is "succeeded" or "failed", "the run to finish");
