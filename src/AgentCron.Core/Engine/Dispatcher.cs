@@ -61,7 +61,10 @@ public sealed class Dispatcher : IDisposable
     }
 
     /// <summary>Claims what is due and free slots allow, and starts it. Returns how many runs were started.</summary>
-    public async Task<int> DispatchOnceAsync(CancellationToken cancellationToken)
+    public Task<int> DispatchOnceAsync(CancellationToken cancellationToken) => DispatchAsync(_time.GetUtcNow(), cancellationToken);
+
+    /// <summary>Claims what is due at <paramref name="now"/> and free slots allow, and starts it.</summary>
+    private async Task<int> DispatchAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         // The gate lets a stopping daemon wait for a claim in flight, so no run starts after the drain has begun.
         await _dispatchGate.WaitAsync(cancellationToken);
@@ -73,7 +76,6 @@ public sealed class Dispatcher : IDisposable
                 return 0;
             }
 
-            var now = _time.GetUtcNow();
             if (await _store.Runs.NextQueuedAtAsync(null, cancellationToken) is not { } next || next > now)
             {
                 return 0;
@@ -101,15 +103,18 @@ public sealed class Dispatcher : IDisposable
         async token =>
         {
             var free = _options.MaxConcurrentRuns - _running.Count;
-            var started = await DispatchOnceAsync(token);
+            // One instant for the whole pass: a run that becomes due while the pass talks to the store is found by the
+            // second look (due after `now`) rather than mistaken for a blocked one, which would sleep the idle time.
+            var now = _time.GetUtcNow();
+            var started = await DispatchAsync(now, token);
             if (free > 0 && started == free)
             {
                 return TimeSpan.Zero;
             }
 
-            // Runs due now but not claimed are blocked by a running sibling or by the limit: a completion wakes us.
+            // Runs due at `now` but not claimed are blocked by a running sibling or by the limit: a completion wakes us.
             // Otherwise sleep until the next run that becomes due (a retry's backoff, a jittered start).
-            return free > started && await _store.Runs.NextQueuedAtAsync(_time.GetUtcNow(), token) is { } next
+            return free > started && await _store.Runs.NextQueuedAtAsync(now, token) is { } next
                 ? EngineLoop.Until(next, _time, _options.MaxIdle)
                 : _options.MaxIdle;
         },

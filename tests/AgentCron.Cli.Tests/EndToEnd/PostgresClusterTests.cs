@@ -114,7 +114,7 @@ public sealed class PostgresClusterTests : IAsyncLifetime, IDisposable
             }
             catch (TimeoutException ex)
             {
-                throw new TimeoutException($"{ex.Message}\nruns: {string.Join("\n", await other.AllRunsAsync())}\n--- frozen:\n{frozen.Output}\n--- other:\n{other.Output}", ex);
+                throw new TimeoutException($"{ex.Message}\nruns: {string.Join("\n", await other.AllRunsAsync())}\n--- sessions:\n{await SessionsAsync()}\n--- frozen:\n{frozen.Output}\n--- other:\n{other.Output}", ex);
             }
             await frozen.SignalAsync("CONT");
 
@@ -143,6 +143,28 @@ public sealed class PostgresClusterTests : IAsyncLifetime, IDisposable
                 await other.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>What every connection to the test's database is doing, and the locks it waits for.</summary>
+    private async Task<string> SessionsAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(PostgresServer.Shared.ConnectionString(_database));
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            """
+            SELECT a.pid, a.state, a.wait_event_type, a.wait_event, a.xact_start, left(a.query, 160),
+                   (SELECT string_agg(l.locktype || ' ' || l.mode || CASE WHEN l.granted THEN '' ELSE ' WAITING' END, ', ') FROM pg_locks l WHERE l.pid = a.pid)
+            FROM pg_stat_activity a WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+            """,
+            connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture))));
+        }
+
+        return string.Join("\n", lines);
     }
 
     /// <summary>The first run (there is one task) once <paramref name="matches"/> holds for it.</summary>

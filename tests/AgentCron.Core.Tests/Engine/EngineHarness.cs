@@ -21,12 +21,13 @@ internal sealed class EngineHarness : IAsyncDisposable
     private readonly TempDirectory _directory = new();
     private Task _heartbeat = System.Threading.Tasks.Task.CompletedTask;
 
-    private EngineHarness(SchedulerOptions options)
+    private EngineHarness(SchedulerOptions options, TimeSpan storeRoundTrip)
     {
         Time = new FakeTimeProvider(Start);
         Store = new SqliteStore(_directory.File("agentcron.db"), Time);
         Options = options;
-        Scheduler = new Scheduler(Store, new RunnerRegistry([Runner], "test"), options, new RunEnvironment("http://127.0.0.1:7433", _directory.Path), Time, NullLogger<Scheduler>.Instance);
+        var engineStore = storeRoundTrip > TimeSpan.Zero ? SlowRunStore.Wrap(Store, Time, storeRoundTrip) : Store;
+        Scheduler = new Scheduler(engineStore, new RunnerRegistry([Runner], "test"), options, new RunEnvironment("http://127.0.0.1:7433", _directory.Path), Time, NullLogger<Scheduler>.Instance);
     }
 
     public FakeTimeProvider Time { get; }
@@ -36,14 +37,21 @@ internal sealed class EngineHarness : IAsyncDisposable
     public Scheduler Scheduler { get; }
     public DateTimeOffset Now => Time.GetUtcNow();
 
-    public static async Task<EngineHarness> StartAsync(SchedulerOptions? options = null)
+    /// <param name="options">The scheduler's options; by default a node id and short retry delays.</param>
+    /// <param name="storeRoundTrip">
+    /// When set, every call the engine makes on the runs takes this long on the fake clock (the clock moves before the
+    /// store answers), as a round trip to a database server does. The test's own <see cref="Store"/> stays instant.
+    /// </param>
+    public static async Task<EngineHarness> StartAsync(SchedulerOptions? options = null, TimeSpan storeRoundTrip = default)
     {
-        var harness = new EngineHarness(options ?? new SchedulerOptions
-        {
-            NodeId = "node-test",
-            RetryBaseDelay = TimeSpan.FromSeconds(10),
-            RetryMaxDelay = TimeSpan.FromMinutes(1),
-        });
+        var harness = new EngineHarness(
+            options ?? new SchedulerOptions
+            {
+                NodeId = "node-test",
+                RetryBaseDelay = TimeSpan.FromSeconds(10),
+                RetryMaxDelay = TimeSpan.FromMinutes(1),
+            },
+            storeRoundTrip);
         await harness.Store.MigrateAsync(CancellationToken.None);
         return harness;
     }

@@ -95,6 +95,41 @@ public class EngineRegressionTests
     }
 
     [Fact]
+    public async Task RunThatBecomesDueWhileTheDispatcherTalksToTheStore_StartsAtOnce_InsteadOfAfterTheIdleSleep()
+    {
+        // Seen on a cluster: a retry due in 8 s waited 30 s more. The dispatcher woke a hair before the retry was due, its
+        // claim found it not yet due, and its second look (for the next run due "from now") read the clock again, after
+        // the retry had become due, so it found nothing and slept the idle time.
+        await using var engine = await EngineHarness.StartAsync(storeRoundTrip: TimeSpan.FromMilliseconds(1));
+        var task = await engine.CreateTaskAsync(null, new TaskPolicies { Overlap = OverlapPolicy.Allow });
+        var due = engine.Now.AddSeconds(8);
+        var id = Ids.New("r", engine.Time);
+        await engine.Store.Runs.InsertAsync(
+            new TaskRun { Id = id, TaskId = task.Id, Occurrence = "manual:" + id, Trigger = RunTrigger.Manual, ScheduledFor = engine.Now, NotBefore = due, Exclusive = false, CreatedAt = engine.Now },
+            CancellationToken.None);
+
+        using var stop = new CancellationTokenSource();
+        var loop = Task.Run(() => engine.Scheduler.Dispatcher.RunAsync(stop.Token));
+        try
+        {
+            // Its first pass looks twice (each look a 1 ms round trip) and sleeps until the run is due.
+            await Eventually.TrueAsync(() => Task.FromResult(engine.Now >= EngineHarness.Start.AddMilliseconds(2)), Patience, "the dispatcher's first pass");
+            engine.Time.SetUtcNow(due.AddTicks(-5_000)); // half a millisecond early
+            engine.Scheduler.Dispatcher.Wake();
+
+            // The clock is not moved on: the run must start from the pass that straddled its due time.
+            await Eventually.TrueAsync(async () => (await engine.RunAsync(id)).Status == RunStatus.Running, Patience, "the run to start without the 30 s idle sleep");
+            Assert.True(engine.Now < due.AddSeconds(1), $"the clock is at {engine.Now:O}");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            engine.Runner.CancelAll();
+            await loop;
+        }
+    }
+
+    [Fact]
     public async Task ClaimInFlightWhenStopping_IsHandedBack_InsteadOfStartingAfterTheDrain()
     {
         await using var engine = await EngineHarness.StartAsync(new SchedulerOptions { NodeId = "node-test", ShutdownGrace = TimeSpan.Zero });
