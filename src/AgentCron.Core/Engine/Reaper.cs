@@ -10,6 +10,9 @@ namespace AgentCron.Core.Engine;
 /// </summary>
 public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, TimeProvider time, ILogger logger, EngineHealth health, Dispatcher dispatcher)
 {
+    /// <summary>How soon to look again at an expired lease that its owner's transaction still holds.</summary>
+    private static readonly TimeSpan LockedLeaseRetry = TimeSpan.FromMilliseconds(100);
+
     private readonly WakeSignal _wake = new();
     private readonly Random _random = new();
 
@@ -57,10 +60,14 @@ public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, Time
         _wake,
         async token =>
         {
-            await RecoverOnceAsync(token);
+            var recovered = await RecoverOnceAsync(token);
             // A little after the expiry, so the owner's heartbeat, if it is alive, wins the race.
             var expiry = await store.Runs.NextLeaseExpiryAsync(token);
-            return EngineLoop.Until(expiry + TimeSpan.FromMilliseconds(50), time, options.MaxIdle);
+            var wait = EngineLoop.Until(expiry + TimeSpan.FromMilliseconds(50), time, options.MaxIdle);
+            // An expired lease the pass left alone (less than a full batch recovered) is held by its owner's open
+            // transaction: it is completing or renewing the run right now, or froze in the middle. Look again shortly,
+            // instead of asking the store over and over for as long as the owner holds it.
+            return wait <= TimeSpan.Zero && recovered < options.PlanBatch ? LockedLeaseRetry : wait;
         },
         TimeSpan.FromSeconds(1),
         time,

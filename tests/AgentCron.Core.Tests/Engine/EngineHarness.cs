@@ -21,12 +21,12 @@ internal sealed class EngineHarness : IAsyncDisposable
     private readonly TempDirectory _directory = new();
     private Task _heartbeat = System.Threading.Tasks.Task.CompletedTask;
 
-    private EngineHarness(SchedulerOptions options, TimeSpan storeRoundTrip)
+    private EngineHarness(SchedulerOptions options, TimeSpan storeRoundTrip, RunStoreInterceptor? interceptRuns)
     {
         Time = new FakeTimeProvider(Start);
         Store = new SqliteStore(_directory.File("agentcron.db"), Time);
         Options = options;
-        var engineStore = storeRoundTrip > TimeSpan.Zero ? SlowRunStore.Wrap(Store, Time, storeRoundTrip) : Store;
+        var engineStore = storeRoundTrip > TimeSpan.Zero || interceptRuns is not null ? InterceptedRunStore.Wrap(Store, Time, storeRoundTrip, interceptRuns) : Store;
         Scheduler = new Scheduler(engineStore, new RunnerRegistry([Runner], "test"), options, new RunEnvironment("http://127.0.0.1:7433", _directory.Path), Time, NullLogger<Scheduler>.Instance);
     }
 
@@ -42,7 +42,8 @@ internal sealed class EngineHarness : IAsyncDisposable
     /// When set, every call the engine makes on the runs takes this long on the fake clock (the clock moves before the
     /// store answers), as a round trip to a database server does. The test's own <see cref="Store"/> stays instant.
     /// </param>
-    public static async Task<EngineHarness> StartAsync(SchedulerOptions? options = null, TimeSpan storeRoundTrip = default)
+    /// <param name="interceptRuns">When set, sees (and may answer instead of the store) every call the engine makes on the runs.</param>
+    public static async Task<EngineHarness> StartAsync(SchedulerOptions? options = null, TimeSpan storeRoundTrip = default, RunStoreInterceptor? interceptRuns = null)
     {
         var harness = new EngineHarness(
             options ?? new SchedulerOptions
@@ -51,7 +52,8 @@ internal sealed class EngineHarness : IAsyncDisposable
                 RetryBaseDelay = TimeSpan.FromSeconds(10),
                 RetryMaxDelay = TimeSpan.FromMinutes(1),
             },
-            storeRoundTrip);
+            storeRoundTrip,
+            interceptRuns);
         await harness.Store.MigrateAsync(CancellationToken.None);
         return harness;
     }

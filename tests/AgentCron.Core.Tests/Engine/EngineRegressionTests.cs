@@ -130,6 +130,46 @@ public class EngineRegressionTests
     }
 
     [Fact]
+    public async Task ExpiredLeaseStillHeldByItsOwnersTransaction_IsLookedAtAgainShortly_InsteadOfInATightLoop()
+    {
+        // On PostgreSQL recovery skips a run whose row is locked (SKIP LOCKED), and an owner frozen in the middle of its
+        // heartbeat holds that lock for as long as it is frozen. The reaper's next wake-up was "a little after the
+        // expiry", already past, so it asked the store again at once, over and over.
+        var recoveries = 0;
+        await using var engine = await EngineHarness.StartAsync(interceptRuns: (method, proceed) =>
+        {
+            if (method.Name != nameof(IRunStore.RecoverExpiredAsync))
+            {
+                return proceed();
+            }
+
+            Interlocked.Increment(ref recoveries);
+            return Task.FromResult<IReadOnlyList<TaskRun>>([]); // its row is locked: skipped
+        });
+        var task = await engine.CreateTaskAsync(null);
+        await engine.RunNowAsync(task);
+        Assert.Equal(1, await engine.DispatchAsync());
+        await engine.Runner.NextStartedAsync();
+        engine.Time.Advance(engine.Options.Lease + TimeSpan.FromSeconds(1)); // no heartbeat: the lease has expired
+
+        using var stop = new CancellationTokenSource();
+        var loop = Task.Run(() => engine.Scheduler.Reaper.RunAsync(stop.Token));
+        try
+        {
+            await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref recoveries) >= 1), Patience, "the reaper's first pass");
+            await Task.Delay(200); // the clock stands still: a tight loop would ask hundreds of times meanwhile
+            Assert.Equal(1, Volatile.Read(ref recoveries));
+            engine.Time.Advance(TimeSpan.FromMilliseconds(100));
+            await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref recoveries) == 2), Patience, "the next look, 100 ms later");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await loop;
+        }
+    }
+
+    [Fact]
     public async Task ClaimInFlightWhenStopping_IsHandedBack_InsteadOfStartingAfterTheDrain()
     {
         await using var engine = await EngineHarness.StartAsync(new SchedulerOptions { NodeId = "node-test", ShutdownGrace = TimeSpan.Zero });
