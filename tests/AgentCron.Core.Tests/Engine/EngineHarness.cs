@@ -182,6 +182,7 @@ internal sealed class TestRunner : IAgentRunner
         finally
         {
             _live.TryRemove(attempt, out _);
+            attempt.Ended.TrySetResult();
         }
     }
 
@@ -205,6 +206,9 @@ internal sealed class TestRunner : IAgentRunner
         public RunRequest Request { get; } = request;
         public CancellationToken Token { get; } = token;
         public TaskCompletionSource<RunnerResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes once the runner has handed the attempt's outcome (a result, or its cancellation) back to the engine.</summary>
+        public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void Succeed(string output = "done") => Result.TrySetResult(new RunnerResult(true, 0, output, null));
     }

@@ -199,7 +199,8 @@ public class EngineRegressionTests
         using var blocker = Open(engine);
         Execute(blocker, "BEGIN IMMEDIATE");
         attempt.Succeed("posted to slack"); // the agent is done; its result waits for the write lock
-        await Task.Delay(200);
+        // Until the runner has handed its result back, a stop still cancels the attempt (and a drain re-queues it).
+        await attempt.Ended.Task.WaitAsync(Patience);
         var draining = engine.Scheduler.Dispatcher.DrainAsync(TimeSpan.Zero, CancellationToken.None);
         await Task.Delay(100);
         Execute(blocker, "COMMIT");
