@@ -116,6 +116,7 @@ public sealed class PostgresClusterTests : IAsyncLifetime, IDisposable
             {
                 throw new TimeoutException($"{ex.Message}\nruns: {string.Join("\n", await other.AllRunsAsync())}\n--- sessions:\n{await SessionsAsync()}\n--- frozen:\n{frozen.Output}\n--- other:\n{other.Output}", ex);
             }
+
             await frozen.SignalAsync("CONT");
 
             var done = await WaitForRunAsync(other, r => r.GetProperty("status").GetString() is "succeeded" or "failed", "the run to finish");
