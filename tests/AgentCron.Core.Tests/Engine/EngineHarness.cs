@@ -80,7 +80,10 @@ internal sealed class EngineHarness : IAsyncDisposable
     }
 
     /// <summary>Queues a manual run of <paramref name="task"/>, due now.</summary>
-    public async Task<TaskRun> RunNowAsync(AgentTask task)
+    public Task<TaskRun> RunNowAsync(AgentTask task) => QueueAsync(task, Now);
+
+    /// <summary>Queues a manual run of <paramref name="task"/>, requested now and due at <paramref name="notBefore"/> (as a retry is).</summary>
+    public async Task<TaskRun> QueueAsync(AgentTask task, DateTimeOffset notBefore)
     {
         var id = Ids.New("r", Time);
         var run = new TaskRun
@@ -90,7 +93,7 @@ internal sealed class EngineHarness : IAsyncDisposable
             Occurrence = "manual:" + id,
             Trigger = RunTrigger.Manual,
             ScheduledFor = Now,
-            NotBefore = Now,
+            NotBefore = notBefore,
             Exclusive = task.Policies.Overlap != OverlapPolicy.Allow,
             CreatedAt = Now,
         };
@@ -103,6 +106,26 @@ internal sealed class EngineHarness : IAsyncDisposable
     public Task<int> DispatchAsync() => Scheduler.Dispatcher.DispatchOnceAsync(CancellationToken.None);
 
     public Task<int> RecoverAsync() => Scheduler.Reaper.RecoverOnceAsync(CancellationToken.None);
+
+    /// <summary>
+    /// Runs one of the scheduler's loops (<paramref name="loop"/>, e.g. the dispatcher's) on the fake clock while
+    /// <paramref name="test"/> runs; then stops it and cancels any attempt it started.
+    /// </summary>
+    public async Task WhileLoopRunsAsync(Func<CancellationToken, Task> loop, Func<Task> test)
+    {
+        using var stop = new CancellationTokenSource();
+        var running = System.Threading.Tasks.Task.Run(() => loop(stop.Token));
+        try
+        {
+            await test();
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            Runner.CancelAll();
+            await running;
+        }
+    }
 
     /// <summary>Starts the dispatcher's heartbeat loop (it ticks on the fake clock; the scheduler's stop ends it).</summary>
     public void StartHeartbeat() => _heartbeat = System.Threading.Tasks.Task.Run(() => Scheduler.Dispatcher.HeartbeatAsync(CancellationToken.None));

@@ -70,14 +70,9 @@ public class EngineRegressionTests
         Assert.Equal(1, await engine.DispatchAsync());
         await engine.Runner.NextStartedAsync();
         await engine.RunNowAsync(blocked); // due, but waits for the first run of its task
-        var id = Ids.New("r", engine.Time);
-        await engine.Store.Runs.InsertAsync(
-            new TaskRun { Id = id, TaskId = other.Id, Occurrence = "manual:" + id, Trigger = RunTrigger.Manual, ScheduledFor = engine.Now, NotBefore = engine.Now.AddSeconds(5), Exclusive = false, CreatedAt = engine.Now },
-            CancellationToken.None);
+        var id = (await engine.QueueAsync(other, engine.Now.AddSeconds(5))).Id;
 
-        using var stop = new CancellationTokenSource();
-        var loop = Task.Run(() => engine.Scheduler.Dispatcher.RunAsync(stop.Token));
-        try
+        await engine.WhileLoopRunsAsync(engine.Scheduler.Dispatcher.RunAsync, async () =>
         {
             await Eventually.TrueAsync(async () =>
             {
@@ -85,13 +80,7 @@ public class EngineRegressionTests
                 return (await engine.RunAsync(id)).Status == RunStatus.Running;
             }, Patience, "the run due in 5 s to start (not after the 30 s idle sleep)");
             Assert.True(engine.Now < EngineHarness.Start + engine.Options.MaxIdle);
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            engine.Runner.CancelAll();
-            await loop;
-        }
+        });
     }
 
     [Fact]
@@ -103,14 +92,9 @@ public class EngineRegressionTests
         await using var engine = await EngineHarness.StartAsync(storeRoundTrip: TimeSpan.FromMilliseconds(1));
         var task = await engine.CreateTaskAsync(null, new TaskPolicies { Overlap = OverlapPolicy.Allow });
         var due = engine.Now.AddSeconds(8);
-        var id = Ids.New("r", engine.Time);
-        await engine.Store.Runs.InsertAsync(
-            new TaskRun { Id = id, TaskId = task.Id, Occurrence = "manual:" + id, Trigger = RunTrigger.Manual, ScheduledFor = engine.Now, NotBefore = due, Exclusive = false, CreatedAt = engine.Now },
-            CancellationToken.None);
+        var id = (await engine.QueueAsync(task, due)).Id;
 
-        using var stop = new CancellationTokenSource();
-        var loop = Task.Run(() => engine.Scheduler.Dispatcher.RunAsync(stop.Token));
-        try
+        await engine.WhileLoopRunsAsync(engine.Scheduler.Dispatcher.RunAsync, async () =>
         {
             // Its first pass looks twice (each look a 1 ms round trip) and sleeps until the run is due.
             await Eventually.TrueAsync(() => Task.FromResult(engine.Now >= EngineHarness.Start.AddMilliseconds(2)), Patience, "the dispatcher's first pass");
@@ -120,13 +104,7 @@ public class EngineRegressionTests
             // The clock is not moved on: the run must start from the pass that straddled its due time.
             await Eventually.TrueAsync(async () => (await engine.RunAsync(id)).Status == RunStatus.Running, Patience, "the run to start without the 30 s idle sleep");
             Assert.True(engine.Now < due.AddSeconds(1), $"the clock is at {engine.Now:O}");
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            engine.Runner.CancelAll();
-            await loop;
-        }
+        });
     }
 
     [Fact]
@@ -152,21 +130,14 @@ public class EngineRegressionTests
         await engine.Runner.NextStartedAsync();
         engine.Time.Advance(engine.Options.Lease + TimeSpan.FromSeconds(1)); // no heartbeat: the lease has expired
 
-        using var stop = new CancellationTokenSource();
-        var loop = Task.Run(() => engine.Scheduler.Reaper.RunAsync(stop.Token));
-        try
+        await engine.WhileLoopRunsAsync(engine.Scheduler.Reaper.RunAsync, async () =>
         {
             await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref recoveries) >= 1), Patience, "the reaper's first pass");
             await Task.Delay(200); // the clock stands still: a tight loop would ask hundreds of times meanwhile
             Assert.Equal(1, Volatile.Read(ref recoveries));
             engine.Time.Advance(TimeSpan.FromMilliseconds(100));
             await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref recoveries) == 2), Patience, "the next look, 100 ms later");
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await loop;
-        }
+        });
     }
 
     [Fact]
