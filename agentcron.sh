@@ -10,4 +10,7 @@ if [ ! -f "$out/agentcron.dll" ] || [ -n "$(find "$root/src" \( -name '*.cs' -o 
   echo "agentcron: building (first run or sources changed)…" >&2
   dotnet publish "$root/src/AgentCron.Cli" -c Release -o "$out" --nologo -v quiet >&2
 fi
+# Tells the program how it was run, so `serve` suggests commands that work here (./agentcron.sh task list).
+case "$0" in */*) AGENTCRON_CLI="$0" ;; *) AGENTCRON_CLI="./$0" ;; esac
+export AGENTCRON_CLI
 exec dotnet "$out/agentcron.dll" "$@"

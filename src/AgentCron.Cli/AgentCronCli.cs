@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using AgentCron.Client;
 using AgentCron.Cli.Commands;
 
@@ -11,10 +12,16 @@ public static class AgentCronCli
     /// <summary>How long <c>serve</c> may take to stop after Ctrl+C or SIGTERM before the process is ended (running agents are stopped first).</summary>
     public static readonly TimeSpan ServeStopTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Response files are off: System.CommandLine would read any argument starting with <c>@</c> as a file of more
+    /// arguments, so <c>--cron @daily</c> failed and a prompt naming an existing file spliced that file into the command.
+    /// </summary>
+    private static readonly ParserConfiguration Parser = new() { ResponseFileTokenReplacer = null };
+
     public static RootCommand BuildRootCommand(CliContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return new RootCommand("AgentCron: schedule AI agents to run later, or again and again")
+        var root = new RootCommand("AgentCron: schedule AI agents to run later, or again and again")
         {
             ServeCommand.Create(context),
             TaskCommands.Create(context),
@@ -25,6 +32,17 @@ public static class AgentCronCli
             PromptCommand.Create(context),
             McpCommand.Create(context),
         };
+        // Unmatched tokens are reported by RunAsync, first and with suggestions, instead of after "Required command was not provided.".
+        foreach (var command in Commands(root))
+            command.TreatUnmatchedTokensAsErrors = false;
+        return root;
+    }
+
+    /// <summary>Parses <paramref name="args"/> as <c>agentcron</c> does (no response files).</summary>
+    public static ParseResult Parse(Command root, IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        return root.Parse(args, Parser);
     }
 
     /// <summary>
@@ -34,14 +52,13 @@ public static class AgentCronCli
     public static async Task<int> RunAsync(string[] args, CliContext? context = null, CancellationToken cancellationToken = default)
     {
         context ??= CliContext.Default;
-        var parse = BuildRootCommand(context).Parse(args);
+        var parse = Parse(BuildRootCommand(context), args);
 
-        if (parse.Action is ParseErrorAction)
+        if (parse.Action is ParseErrorAction || parse.UnmatchedTokens.Count > 0)
         {
-            foreach (var error in parse.Errors)
-                await context.Error.WriteLineAsync(ErrorReport.Prefix + error.Message);
-            var path = string.Join(' ', CommandPath(parse));
-            await context.Error.WriteLineAsync($"Run '{path} --help' for usage.");
+            foreach (var message in ErrorMessages(parse))
+                await context.Error.WriteLineAsync(ErrorReport.Prefix + message);
+            await context.Error.WriteLineAsync($"Run '{string.Join(' ', CommandPath(parse.CommandResult))} --help' for usage.");
             return ExitCodes.Usage;
         }
 
@@ -54,11 +71,66 @@ public static class AgentCronCli
         return await parse.InvokeAsync(invocation, cancellationToken);
     }
 
-    private static Stack<string> CommandPath(ParseResult parse)
+    /// <summary>
+    /// The parse errors, the real problem first: an unknown command (everything after it is then meaningless), else
+    /// each unknown option or argument, with System.CommandLine's suggestions; then the option errors. A group command
+    /// given without its subcommand lists them instead of "Required command was not provided.".
+    /// </summary>
+    private static List<string> ErrorMessages(ParseResult parse)
+    {
+        var messages = new List<string>();
+        var command = parse.CommandResult.Command;
+        var unmatched = parse.UnmatchedTokens;
+        if (unmatched.Count > 0 && command.Subcommands.Count > 0 && !unmatched[0].StartsWith('-'))
+        {
+            messages.Add($"unknown command '{unmatched[0]}'{DidYouMean(parse, unmatched[0])}");
+            return messages;
+        }
+
+        foreach (var token in unmatched)
+        {
+            messages.Add(token.StartsWith('-')
+                ? $"unknown option '{token}'{DidYouMean(parse, token)}"
+                : $"unexpected argument '{token}'");
+        }
+
+        foreach (var error in parse.Errors)
+        {
+            // System.CommandLine reports a group command without its subcommand on the group itself; nothing else of
+            // ours validates a group.
+            if (error.SymbolResult is CommandResult { Command: { Subcommands.Count: > 0 } group })
+                messages.Add($"'{string.Join(' ', CommandPath(parse.CommandResult))}' needs a command: {string.Join(", ", group.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}");
+            else
+                messages.Add(error.Message);
+        }
+
+        return messages;
+    }
+
+    /// <summary>
+    /// <c>; did you mean 'task'?</c> when System.CommandLine's typo correction has suggestions for <paramref name="token"/>
+    /// under the command it was given to. The library only prints them (one per line, after a line naming the token), so
+    /// the command path and the token alone are parsed again and its printout is read.
+    /// </summary>
+    private static string DidYouMean(ParseResult parse, string token)
+    {
+        var path = parse.Tokens.Where(t => t.Type == TokenType.Command).Select(t => t.Value);
+        var alone = Parse(parse.RootCommandResult.Command, [.. path, token]);
+        using var printed = new StringWriter();
+        alone.InvocationConfiguration.Output = printed;
+        alone.InvocationConfiguration.Error = TextWriter.Null;
+        new ParseErrorAction { ShowHelp = false, ShowTypoCorrections = true }.Invoke(alone);
+        var suggestions = printed.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Skip(1).ToList();
+        return suggestions.Count == 0 ? "" : $"; did you mean {string.Join(" or ", suggestions.Select(s => $"'{s}'"))}?";
+    }
+
+    private static Stack<string> CommandPath(CommandResult? command)
     {
         var names = new Stack<string>();
-        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        for (var result = command; result is not null; result = result.Parent as CommandResult)
             names.Push(result.Command is RootCommand ? "agentcron" : result.Command.Name);
         return names;
     }
+
+    private static IEnumerable<Command> Commands(Command command) => command.Subcommands.SelectMany(Commands).Prepend(command);
 }

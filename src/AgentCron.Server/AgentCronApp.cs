@@ -30,8 +30,11 @@ public sealed class AgentCronApp : IAsyncDisposable
     public string Token { get; }
     public IServiceProvider Services => Web.Services;
 
-    /// <summary>The first address the server listens on, once started.</summary>
+    /// <summary>The address clients on this machine use, once started: a loopback one if the server listens on several.</summary>
     public Uri Address { get; private set; } = new(AgentCronPaths.DefaultUrl);
+
+    /// <summary>Every address the server listens on, as bound (<c>http://0.0.0.0:7433</c> stays as it is), once started.</summary>
+    public IReadOnlyList<string> Addresses { get; private set; } = [];
 
     public static AgentCronApp Create(ServeOptions options, TimeProvider? time = null, Action<IServiceCollection>? configure = null)
     {
@@ -55,7 +58,9 @@ public sealed class AgentCronApp : IAsyncDisposable
         }
 
         builder.Configuration.AddEnvironmentVariables("AGENTCRON__");
-        builder.WebHost.UseUrls(options.Urls ?? builder.Configuration["Urls"] ?? AgentCronPaths.DefaultUrl);
+        var urls = ListenAddresses.Configured(options, builder.Configuration, yaml);
+        ListenAddresses.Check(urls, options.AllowRemote);
+        builder.WebHost.UseUrls(string.Join(';', urls.Select(u => u.Url)));
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
@@ -110,6 +115,7 @@ public sealed class AgentCronApp : IAsyncDisposable
         await Store.MigrateAsync(cancellationToken);
         await Web.StartAsync(cancellationToken);
         Address = ListeningAddress(Services);
+        Addresses = [.. BoundAddresses(Services)];
         Scheduler.Start();
     }
 
@@ -126,9 +132,12 @@ public sealed class AgentCronApp : IAsyncDisposable
         await Web.DisposeAsync();
     }
 
+    private static ICollection<string> BoundAddresses(IServiceProvider services) =>
+        services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+
     private static Uri ListeningAddress(IServiceProvider services)
     {
-        var addresses = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var addresses = BoundAddresses(services);
         var address = addresses.FirstOrDefault(a => a.Contains("127.0.0.1", StringComparison.Ordinal)) ?? addresses.FirstOrDefault() ?? AgentCronPaths.DefaultUrl;
         return new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));
     }

@@ -6,6 +6,9 @@ namespace AgentCron.Server;
 /// <summary><c>agentcron serve</c>: start the daemon, say where it is, run until SIGINT/SIGTERM, stop gracefully.</summary>
 public static class ServerHost
 {
+    /// <summary>The command that runs this CLI, when it is not <c>agentcron</c> on the PATH: agentcron.sh sets it to itself.</summary>
+    public const string CliVariable = "AGENTCRON_CLI";
+
     public static async Task<int> RunAsync(ServeOptions options, CancellationToken cancellationToken)
     {
         AgentCronApp app;
@@ -31,12 +34,12 @@ public static class ServerHost
                 return 1;
             }
 
-            var url = app.Address.ToString().TrimEnd('/');
-            Console.WriteLine($"AgentCron is running (store {StoreFactory.Describe(app.Store)}).");
-            Console.WriteLine($"  API:     {url}/api   (OpenAPI: {url}/openapi/v1.json)");
-            Console.WriteLine($"  UI:      {url}/   (a start page for now; the full web UI is a later milestone)");
-            Console.WriteLine($"  Token:   {AgentCronPaths.TokenFile(app.Home)}");
-            Console.WriteLine($"  Try:     AGENTCRON_URL={url} AGENTCRON_HOME={app.Home} agentcron task list");
+            Console.Write(Banner(app, Environment.GetEnvironmentVariable(CliVariable)));
+            if (RemoteWarning(app.Addresses) is { } warning)
+            {
+                await Console.Error.WriteLineAsync(warning);
+            }
+
             // On SIGTERM/Ctrl-C the engine stops taking work at once, while the web server finishes its requests.
             Task? engineStopped = null;
             using (app.Web.Lifetime.ApplicationStopping.Register(() => engineStopped = app.Scheduler.StopAsync(CancellationToken.None)))
@@ -48,5 +51,35 @@ public static class ServerHost
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// What <c>serve</c> prints once it listens: every address as bound, the API, the token file, and a command to try
+    /// that works where the daemon was started (<paramref name="cli"/>, else <c>agentcron</c>).
+    /// </summary>
+    public static string Banner(AgentCronApp app, string? cli)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var url = app.Address.ToString().TrimEnd('/');
+        return $"""
+            AgentCron is running (store {StoreFactory.Describe(app.Store)}).
+              Listening: {string.Join(", ", app.Addresses)}
+              API:       {url}/api   (OpenAPI: {url}/openapi/v1.json)
+              UI:        {url}/   (a start page for now; the full web UI is a later milestone)
+              Token:     {AgentCronPaths.TokenFile(app.Home)}
+              Try:       AGENTCRON_URL={url} AGENTCRON_HOME={app.Home} {(string.IsNullOrWhiteSpace(cli) ? "agentcron" : cli)} task list
+
+            """;
+    }
+
+    /// <summary>The warning for addresses beyond loopback (bound only with <c>--allow-remote</c>), or null when there are none.</summary>
+    public static string? RemoteWarning(IEnumerable<string> addresses)
+    {
+        var remote = addresses.Where(a => !ListenAddresses.IsLocal(a)).ToList();
+        return remote.Count == 0
+            ? null
+            : $"agentcron: warning: listening beyond this machine on {string.Join(", ", remote)} ({ListenAddresses.AllowRemoteFlag}). "
+                + "Every API call still needs the token, but the traffic is plain HTTP: the token, prompts and output cross the network readable. "
+                + "Put a TLS proxy or an SSH tunnel in front, or listen on 127.0.0.1.";
     }
 }

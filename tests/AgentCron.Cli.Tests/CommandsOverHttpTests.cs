@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentCron.TestKit;
 
 namespace AgentCron.Cli.Tests;
 
@@ -106,16 +107,70 @@ public sealed class CommandsOverHttpTests
     }
 
     [Fact]
-    public async Task TaskDelete_SaysDeleted_WhenNoContent()
+    public async Task TaskDelete_ReadsTheTaskThenDeletesItById_AndNamesBoth()
     {
-        await using var daemon = new FakeDaemon(_ => new Reply(204, ""));
+        await using var daemon = new FakeDaemon(r => r.Method == "DELETE" ? new Reply(204, "") : Reply.Json(Views.Task()));
         var cli = new CliRun(daemon.Url);
 
         var exitCode = await cli.RunAsync("task", "delete", "check-deploy");
 
         Assert.Equal(0, exitCode);
-        Assert.Equal("Deleted task check-deploy.\n", cli.Out.ToString());
-        Assert.Equal("DELETE", Assert.Single(daemon.Requests).Method);
+        Assert.Equal("Deleted task check-deploy (t_01jd3x5q2v7k9m4p8r).\n", cli.Out.ToString());
+        Assert.Equal([("GET", "/api/tasks/check-deploy"), ("DELETE", "/api/tasks/t_01jd3x5q2v7k9m4p8r")], daemon.Requests.Select(r => (r.Method, r.PathAndQuery)));
+    }
+
+    [Fact]
+    public async Task TaskDeleteJson_EchoesTheRealIdAndTheSlug_WhenGivenTheSlug()
+    {
+        await using var daemon = new FakeDaemon(r => r.Method == "DELETE" ? new Reply(204, "") : Reply.Json(Views.Task()));
+        var cli = new CliRun(daemon.Url);
+
+        var exitCode = await cli.RunAsync("task", "delete", "check-deploy", "--json");
+
+        Assert.Equal(0, exitCode);
+        using var printed = JsonDocument.Parse(cli.Out.ToString());
+        using var expected = JsonDocument.Parse("""{"id":"t_01jd3x5q2v7k9m4p8r","slug":"check-deploy","deleted":true}""");
+        Assert.True(JsonElement.DeepEquals(expected.RootElement, printed.RootElement), cli.Out.ToString());
+    }
+
+    [Fact]
+    public async Task TaskCreate_PrintsTheRunIdToFollow_WhenRunNow()
+    {
+        await using var daemon = new FakeDaemon(_ => Reply.Json(Views.Task(more: "\"runId\": \"r_01jd3x5q2v7k9m4p99\","), 201));
+        var cli = new CliRun(daemon.Url);
+
+        var exitCode = await cli.RunAsync("task", "create", "--prompt", "x", "--run-now");
+
+        Assert.Equal(0, exitCode);
+        Assert.EndsWith("\nStarted run r_01jd3x5q2v7k9m4p99; follow it with 'agentcron runs log r_01jd3x5q2v7k9m4p99 --follow'.\n", cli.Out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TaskCancel_ExitsErrorSayingItHasEnded_WhenTaskHasFinished()
+    {
+        await using var daemon = new FakeDaemon(_ => Reply.Problem(409, "task 'check-deploy' has already ended (succeeded) and has no queued or running run; nothing to cancel"));
+        var cli = new CliRun(daemon.Url);
+
+        var exitCode = await cli.RunAsync("task", "cancel", "check-deploy");
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("agentcron: task 'check-deploy' has already ended (succeeded) and has no queued or running run; nothing to cancel\n", cli.Error.ToString());
+        Assert.Equal("", cli.Out.ToString());
+    }
+
+    [Fact]
+    public async Task TaskCreate_SaysTheWindowOccurrenceIsDueNow_WhenCreatedWhileTheWindowIsOpen()
+    {
+        // 09:30 in Berlin, inside today's 09:00-11:00 window, on the daemon's clock and the CLI's.
+        var now = T.I("2026-11-22T08:30:00Z");
+        using var home = new TempDirectory();
+        await using var daemon = await TestDaemon.StartAsync(home.Path, new FakeTimeProvider(now));
+        var cli = new CliRun(daemon.App.Address.ToString().TrimEnd('/'), daemon.App.Token) { Time = new FixedTime(now, T.Berlin) };
+
+        var exitCode = await cli.RunAsync("task", "create", "--window", "09:00-11:00", "--tz", "Europe/Berlin", "--prompt", "x", "--command", "true");
+
+        Assert.True(exitCode == 0, cli.Error.ToString());
+        Assert.EndsWith("): once a day between 09:00 and 11:00 (Europe/Berlin); next run now (due since 2026-11-22 09:00:00 +01:00)\n", cli.Out.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

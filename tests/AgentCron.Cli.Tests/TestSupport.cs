@@ -157,8 +157,10 @@ internal static class Views
         string status = "active",
         string trigger = """{"kind":"at","expression":"2026-11-22T08:00:00.0000000+00:00","description":"once at 2026-11-22 08:00 +00:00"}""",
         string nextFireAt = "\"2026-11-22T08:00:00+00:00\"",
-        string lastRun = "") => $$"""
+        string lastRun = "",
+        string more = "") => $$"""
         {
+          {{more}}
           "id": "{{id}}", "slug": "{{slug}}", "name": "Check deploy", "instructions": "Check the deploy.\nReport back.",
           "status": "{{status}}", "trigger": {{trigger}}, "agent": {"provider": "command", "command": "echo hi"},
           "policies": {"timeout": "30m", "retries": 2, "overlap": "skip", "misfire": "once", "catchUp": "1h", "jitter": "0s", "maxConsecutiveFailures": 5},
@@ -169,7 +171,7 @@ internal static class Views
 
     public static string Run(string id = "r_01jd3x5q2v7k9m4p8s", string status = "succeeded", string error = "null") => $$"""
         {
-          "id": "{{id}}", "taskId": "t_01jd3x5q2v7k9m4p8r", "occurrence": "manual:1", "trigger": "manual",
+          "id": "{{id}}", "taskId": "t_01jd3x5q2v7k9m4p8r", "taskSlug": "check-deploy", "occurrence": "manual:1", "trigger": "manual",
           "scheduledFor": "2026-11-22T07:30:00+00:00", "notBefore": "2026-11-22T07:30:00+00:00", "attempt": 1,
           "status": "{{status}}", "cancelRequested": false, "createdAt": "2026-11-22T07:30:00+00:00",
           "startedAt": "2026-11-22T07:30:01+00:00", "finishedAt": "2026-11-22T07:32:06+00:00", "durationMs": 125000,

@@ -25,7 +25,9 @@ public class RunsApiTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>
         Assert.Equal($"/api/runs/{queued.Id}", response.Headers.Location?.OriginalString);
         Assert.Equal("manual", queued.Trigger);
         Assert.Equal(task.Id, queued.TaskId);
+        Assert.Equal(task.Slug, queued.TaskSlug);
         var run = await Api.WaitForRunAsync(queued.Id, "succeeded");
+        Assert.Equal(task.Slug, run.TaskSlug);
         Assert.Equal($"out-{queued.Id}\nthe prompt", run.Output);
         Assert.Equal(0, run.ExitCode);
         Assert.Null(run.Error);
@@ -36,7 +38,7 @@ public class RunsApiTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>
     }
 
     [Fact]
-    public async Task ListRuns_FiltersByTaskAndStatus()
+    public async Task ListRuns_FiltersByTaskAndStatusAndNamesEachTaskBySlug()
     {
         var good = await Api.CreateCommandTaskAsync("true");
         var bad = await Api.CreateCommandTaskAsync("false");
@@ -52,6 +54,9 @@ public class RunsApiTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>
         Assert.Equal([goodRun.Id], await IdsAsync($"?task={good.Slug}"));
         Assert.Equal([badRun.Id], await IdsAsync($"?task={bad.Id}&status=failed"));
         Assert.Empty(await IdsAsync($"?task={good.Id}&status=failed"));
+        var listed = (await Api.ExpectAsync<PageView<RunView>>(HttpMethod.Get, "/api/runs?limit=500", HttpStatusCode.OK)).Items;
+        Assert.Equal(good.Slug, Assert.Single(listed, r => r.Id == goodRun.Id).TaskSlug);
+        Assert.Equal(bad.Slug, Assert.Single(listed, r => r.Id == badRun.Id).TaskSlug);
         var failed = await IdsAsync("?status=failed&limit=500");
         Assert.Contains(badRun.Id, failed);
         Assert.DoesNotContain(goodRun.Id, failed);

@@ -55,6 +55,7 @@ public class TasksApiTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>
         Assert.Null(task.NextFireAt);
         Assert.Equal("command", task.Agent.Provider);
         Assert.Equal(1, task.Version);
+        Assert.Null(task.RunId);
         Assert.Equal(Stored(task), await Api.GetTaskAsync(task.Slug));
     }
 
@@ -83,13 +84,14 @@ public class TasksApiTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>
     }
 
     [Fact]
-    public async Task CreateTask_QueuesRun_WhenRunNowIsTrue()
+    public async Task CreateTask_QueuesRunAndReturnsItsId_WhenRunNowIsTrue()
     {
         var task = await Api.CreateTaskAsync(new { instructions = "x", trigger = new { every = "1h" }, agent = new { command = "echo ran" }, runNow = true });
 
         var runs = await Api.ExpectAsync<PageView<RunView>>(HttpMethod.Get, $"/api/runs?task={task.Id}", HttpStatusCode.OK);
 
         var run = Assert.Single(runs.Items);
+        Assert.Equal(run.Id, task.RunId);
         Assert.Equal("manual", run.Trigger);
         Assert.Equal("ran", (await Api.WaitForRunAsync(run.Id, "succeeded")).Output);
     }
@@ -199,6 +201,19 @@ public class TasksApiTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>
 
         using var resume = await Api.SendAsync(HttpMethod.Post, $"/api/tasks/{task.Id}/resume");
         await ApiClient.AssertStatusAsync(HttpStatusCode.Conflict, resume);
+    }
+
+    [Fact]
+    public async Task CancelTask_Returns409NamingItsState_WhenTaskHasEndedAndNothingRuns()
+    {
+        var task = await Api.CreateTaskAsync(new { instructions = "x", trigger = new { at = "now" }, agent = new { command = "true" } });
+        await Eventually.TrueAsync(async () => (await Api.GetTaskAsync(task.Id)).Status == "succeeded", TimeSpan.FromSeconds(20), "the one-time task to succeed");
+
+        using var cancel = await Api.SendAsync(HttpMethod.Post, $"/api/tasks/{task.Id}/cancel");
+
+        await ApiClient.AssertStatusAsync(HttpStatusCode.Conflict, cancel);
+        Assert.Contains($"task '{task.Slug}' has already ended (succeeded)", await cancel.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("succeeded", (await Api.GetTaskAsync(task.Id)).Status);
     }
 
     [Fact]

@@ -1,5 +1,9 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using AgentCron.Client;
+using AgentCron.Core;
+using AgentCron.Core.Model;
 
 namespace AgentCron.Cli.Commands;
 
@@ -49,11 +53,55 @@ internal static class CommonOptions
         HelpName = "ZONE",
     };
 
-    public static Option<int?> Limit(string what) => new("--limit")
-    {
-        Description = $"At most this many {what} (per page with --all)",
-        HelpName = "N",
-    };
+    public static Option<int?> Limit(string what) => WholeNumber("--limit", $"At most this many {what} (per page with --all)", min: 1);
 
     public static Option<bool> All(string what) => new("--all") { Description = $"Follow the pages until all {what} are listed" };
+
+    /// <summary>
+    /// An option taking a whole number from <paramref name="min"/> to <paramref name="max"/>; anything else is refused
+    /// naming the option and what it allows (System.CommandLine's own message names a .NET type).
+    /// </summary>
+    public static Option<int?> WholeNumber(string name, string description, int min, int max = int.MaxValue, params string[] aliases) => new(name, aliases)
+    {
+        Description = description,
+        HelpName = "N",
+        CustomParser = result => Number(result, name, min, max),
+    };
+
+    /// <summary>
+    /// An option taking one value of <typeparamref name="T"/>, read as the API reads it (<see cref="EnumText"/>); anything
+    /// else is refused naming the option and the allowed values.
+    /// </summary>
+    public static Option<string> Choice<T>(string name, string description)
+        where T : struct, Enum
+    {
+        var allowed = EnumText.Values<T>().ToArray();
+        var option = new Option<string>(name) { Description = description, HelpName = string.Join('|', allowed) };
+        option.CompletionSources.Add(allowed);
+        option.Validators.Add(result =>
+        {
+            try
+            {
+                foreach (var token in result.Tokens)
+                    EnumText.Parse<T>(token.Value, name);
+            }
+            catch (InvalidFieldException e)
+            {
+                result.AddError(e.Message);
+            }
+        });
+        return option;
+    }
+
+    private static int? Number(ArgumentResult result, string name, int min, int max)
+    {
+        if (result.Tokens.Count != 1)
+            return null; // System.CommandLine reports the missing value itself.
+        var text = result.Tokens[0].Value;
+        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+            return value;
+        var allowed = max == int.MaxValue ? $"≥ {min}" : $"from {min} to {max}";
+        result.AddError($"{name}: '{text}' is not allowed; use a whole number {allowed}");
+        return null;
+    }
 }

@@ -22,7 +22,7 @@ public static class PreviewCommand
         var at = new Option<string>("--at") { Description = "One time: +20m, 2026-11-22T09:00:00+01:00, 2026-11-22 09:00", HelpName = "TIME" };
         var tz = new Option<string>("--tz") { Description = "IANA zone of the trigger and of the times shown (default: this machine's)", HelpName = "ZONE" };
         var from = new Option<string>("--from") { Description = "Start after this time (default: now)", HelpName = "TIME" };
-        var count = new Option<int>("--count", "-n") { Description = "How many occurrences", HelpName = "N", DefaultValueFactory = _ => DefaultCount };
+        var count = CommonOptions.WholeNumber("--count", $"How many occurrences (default {DefaultCount})", min: 1, max: Trigger.MaxPreview, "-n");
         var json = CommonOptions.Json();
         var command = new Command("preview", "Show the next occurrences of a schedule, as instants with offsets") { cron, every, window, at, tz, from, count, json };
         command.Validators.Add(result =>
@@ -36,7 +36,7 @@ public static class PreviewCommand
         command.SetBody(context, async (parse, _) =>
         {
             var input = new TriggerInput(At: parse.GetValue(at), Every: parse.GetValue(every), Cron: parse.GetValue(cron), Window: parse.GetValue(window), Tz: parse.GetValue(tz));
-            var preview = Compute(input, parse.GetValue(from), parse.GetValue(count), context.Time.GetUtcNow(), context.LocalZone);
+            var preview = Compute(input, parse.GetValue(from), parse.GetValue(count) ?? DefaultCount, context.Time.GetUtcNow(), context.LocalZone);
             await context.Out.WriteLineAsync(parse.GetValue(json) ? Json.Indented(preview) : Format(preview).TrimEnd('\n'));
             return ExitCodes.Ok;
         });

@@ -4,6 +4,7 @@ using System.Text.Json;
 using AgentCron.Client;
 using AgentCron.Cli.Output;
 using AgentCron.Core.Contracts;
+using AgentCron.Core.Model;
 
 namespace AgentCron.Cli.Commands;
 
@@ -34,7 +35,7 @@ internal static class RunsCommands
     private static Command ListCommand(CliContext context)
     {
         var task = new Option<string>("--task") { Description = "Only runs of this task", HelpName = "ID" };
-        var status = new Option<string>("--status") { Description = "Only runs in this state: queued, running, succeeded, failed, timed_out, cancelled, skipped", HelpName = "STATUS" };
+        var status = CommonOptions.Choice<RunStatus>("--status", "Only runs in this state");
         var limit = CommonOptions.Limit("runs");
         var all = CommonOptions.All("runs");
         var tz = CommonOptions.DisplayTz();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using AgentCron.Client;
 using AgentCron.Cli.Output;
 using AgentCron.Core.Contracts;
+using AgentCron.Core.Model;
 
 namespace AgentCron.Cli.Commands;
 
@@ -16,10 +17,10 @@ internal static class TaskCommands
             ListCommand(context),
             ShowCommand(context),
             UpdateCommand(context),
-            ActionCommand(context, "pause", "Pause a task: it stops firing until resumed", "Paused"),
-            ActionCommand(context, "resume", "Resume a paused task", "Resumed"),
+            ActionCommand(context, "pause", "Pause a task: it stops firing until resumed", t => $"Paused task {TaskText.Name(t)}."),
+            ActionCommand(context, "resume", "Resume a paused task", t => $"Resumed task {TaskText.Name(t)}: {TaskText.Schedule(t, context.TimeText(null))}"),
             RunCommand(context),
-            ActionCommand(context, "cancel", "Cancel the task's queued and running runs; a one-time task that has not run ends cancelled (pause stops a recurring one)", "Cancelled"),
+            ActionCommand(context, "cancel", "Cancel the task's queued and running runs; a one-time task that has not run ends cancelled (pause stops a recurring one). A task that has ended with nothing running is an error", TaskText.Cancelled),
             DeleteCommand(context),
         };
 
@@ -42,8 +43,8 @@ internal static class TaskCommands
             return await context.PrintAsync(parse.GetValue(json), created.Json, () =>
             {
                 var text = TaskText.Created(created.Value, context.TimeText(null));
-                return input.RunNow == true
-                    ? $"{text}\nA run was started; follow it with 'agentcron runs list --task {created.Value.Slug}'."
+                return created.Value.RunId is { } runId
+                    ? $"{text}\nStarted run {runId}; follow it with 'agentcron runs log {runId} --follow'."
                     : text;
             });
         });
@@ -52,7 +53,7 @@ internal static class TaskCommands
 
     private static Command ListCommand(CliContext context)
     {
-        var status = new Option<string>("--status") { Description = "Only tasks in this state: active, paused, succeeded, failed, cancelled, skipped", HelpName = "STATUS" };
+        var status = CommonOptions.Choice<TaskState>("--status", "Only tasks in this state");
         var limit = CommonOptions.Limit("tasks");
         var all = CommonOptions.All("tasks");
         var tz = CommonOptions.DisplayTz();
@@ -104,7 +105,7 @@ internal static class TaskCommands
         return command;
     }
 
-    private static Command ActionCommand(CliContext context, string verb, string description, string done)
+    private static Command ActionCommand(CliContext context, string verb, string description, Func<TaskView, string> done)
     {
         var id = IdArgument();
         var json = CommonOptions.Json();
@@ -112,9 +113,7 @@ internal static class TaskCommands
         command.SetClientBody(context, async (parse, client, ct) =>
         {
             var task = await client.SendAsync<TaskView>(HttpMethod.Post, $"{TaskPath(parse.GetValue(id)!)}/{verb}", null, NotFound(parse.GetValue(id)!), ct);
-            return await context.PrintAsync(parse.GetValue(json), task.Json, () => verb == "resume"
-                ? $"{done} task {TaskText.Name(task.Value)}: {TaskText.Schedule(task.Value, context.TimeText(null))}"
-                : $"{done} task {TaskText.Name(task.Value)}.");
+            return await context.PrintAsync(parse.GetValue(json), task.Json, () => done(task.Value));
         });
         return command;
     }
@@ -128,7 +127,7 @@ internal static class TaskCommands
         {
             var run = await client.SendAsync<RunView>(HttpMethod.Post, $"{TaskPath(parse.GetValue(id)!)}/run", null, NotFound(parse.GetValue(id)!), ct);
             return await context.PrintAsync(parse.GetValue(json), run.Json, () =>
-                $"Started run {run.Value.Id} of task {parse.GetValue(id)} ({run.Value.Status}); follow it with 'agentcron runs log {run.Value.Id} --follow'.");
+                $"Started run {run.Value.Id} of task {run.Value.TaskSlug ?? parse.GetValue(id)} ({run.Value.Status}); follow it with 'agentcron runs log {run.Value.Id} --follow'.");
         });
         return command;
     }
@@ -141,10 +140,12 @@ internal static class TaskCommands
         command.SetClientBody(context, async (parse, client, ct) =>
         {
             var idOrSlug = parse.GetValue(id)!;
-            await client.SendAsync(HttpMethod.Delete, TaskPath(idOrSlug), NotFound(idOrSlug), ct);
-            // The API answers 204 without a body; --json still prints one object so scripts can parse every answer.
-            var raw = JsonSerializer.SerializeToElement(new { id = idOrSlug, deleted = true }, Client.Json.Options);
-            return await context.PrintAsync(parse.GetValue(json), raw, () => $"Deleted task {idOrSlug}.");
+            // The API answers 204 without a body: read the task first, so the answer names its id and slug whichever was
+            // given, and delete it by id (a slug could name another task by then).
+            var task = (await client.SendAsync<TaskView>(HttpMethod.Get, TaskPath(idOrSlug), null, NotFound(idOrSlug), ct)).Value;
+            await client.SendAsync(HttpMethod.Delete, TaskPath(task.Id), NotFound(idOrSlug), ct);
+            var raw = JsonSerializer.SerializeToElement(new { id = task.Id, slug = task.Slug, deleted = true }, Client.Json.Options);
+            return await context.PrintAsync(parse.GetValue(json), raw, () => $"Deleted task {TaskText.Name(task)}.");
         });
         return command;
     }

@@ -49,7 +49,7 @@ public sealed class TaskOptions
     public Option<string> Slug { get; } = new("--slug") { Description = "A unique, URL-safe handle (default: from the name)", HelpName = "SLUG" };
     public Option<string> Agent { get; } = new("--agent") { Description = "Agent provider: command, claudecode (claude), codex, gemini, qwen, opencode, kilo, openai, or a configured one (agentcron agents lists them); default: the daemon's", HelpName = "PROVIDER" };
     public Option<string> Model { get; } = new("--model") { Description = "Model for the agent", HelpName = "MODEL" };
-    public Option<string> Permissions { get; } = new("--permissions") { Description = "What an agent CLI may do: read_only (default), edit (files), full (files and commands)", HelpName = "read_only|edit|full" };
+    public Option<string> Permissions { get; } = CommonOptions.Choice<AgentPermissions>("--permissions", "What an agent CLI may do: read_only (default), edit (files), full (files and commands)");
     public Option<string> Command { get; } = new("--command") { Description = "Program and arguments for the command agent", HelpName = "CMD" };
     public Option<string> Cwd { get; } = new("--cwd") { Description = "Working directory of the agent (relative paths are resolved here)", HelpName = "DIR" };
 
@@ -60,12 +60,12 @@ public sealed class TaskOptions
     };
 
     public Option<string> Timeout { get; } = new("--timeout") { Description = "Kill the agent after this long (default 30m)", HelpName = "DURATION" };
-    public Option<int?> Retries { get; } = new("--retries") { Description = "Retries after a failure (default 2)", HelpName = "N" };
-    public Option<string> Overlap { get; } = CreateChoice("--overlap", "When a run is still going at the next occurrence", EnumText.Values<OverlapPolicy>());
-    public Option<string> Misfire { get; } = CreateChoice("--misfire", "What to do with occurrences missed while no daemon was up", EnumText.Values<MisfirePolicy>());
+    public Option<int?> Retries { get; } = CommonOptions.WholeNumber("--retries", "Retries after a failure (default 2)", min: 0);
+    public Option<string> Overlap { get; } = CommonOptions.Choice<OverlapPolicy>("--overlap", "When a run is still going at the next occurrence");
+    public Option<string> Misfire { get; } = CommonOptions.Choice<MisfirePolicy>("--misfire", "What to do with occurrences missed while no daemon was up");
     public Option<string> CatchUp { get; } = new("--catch-up") { Description = "Missed occurrences older than this are not caught up", HelpName = "DURATION" };
     public Option<string> Jitter { get; } = new("--jitter") { Description = "Delay each occurrence by a random amount up to this", HelpName = "DURATION" };
-    public Option<int?> MaxFailures { get; } = new("--max-failures") { Description = "Pause the task after this many consecutive failures", HelpName = "N" };
+    public Option<int?> MaxFailures { get; } = CommonOptions.WholeNumber("--max-failures", "Pause the task after this many consecutive failures (0: never)", min: 0);
     public Option<bool?> RecurringFollowUps { get; } = new("--recurring-follow-ups")
     {
         Description = "Let this task's agent schedule recurring tasks too (one-time follow-ups are always allowed); false turns it off",
@@ -212,13 +212,5 @@ public sealed class TaskOptions
             result.AddError("give either --prompt or --prompt-file, not both");
         else if (IsCreate && !prompt && !promptFile)
             result.AddError("give the instructions with --prompt TEXT or --prompt-file FILE ('-' reads stdin)");
-    }
-
-    private static Option<string> CreateChoice(string name, string description, IEnumerable<string> values)
-    {
-        var allowed = values.ToArray();
-        var option = new Option<string>(name) { Description = description, HelpName = string.Join('|', allowed) };
-        option.AcceptOnlyFromAmong(allowed);
-        return option;
     }
 }

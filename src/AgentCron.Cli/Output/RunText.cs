@@ -16,7 +16,7 @@ public static class RunText
         {
             table.Add(
                 r.Id,
-                r.TaskId,
+                r.TaskSlug ?? r.TaskId,
                 r.Status,
                 r.Attempt.ToString(CultureInfo.InvariantCulture),
                 time.Short(r.ScheduledFor),
@@ -33,7 +33,7 @@ public static class RunText
         ArgumentNullException.ThrowIfNull(time);
         var lines = new KeyValues()
             .Add("Run", r.Id)
-            .Add("Task", r.TaskId)
+            .Add("Task", r.TaskSlug is { } slug ? $"{slug} ({r.TaskId})" : r.TaskId)
             .Add("Status", r.CancelRequested && r.Status is "queued" or "running" ? r.Status + " (cancel requested)" : r.Status)
             .Add("Trigger", r.Trigger)
             .Add("Attempt", r.Attempt.ToString(CultureInfo.InvariantCulture))

@@ -17,7 +17,7 @@ public static class TaskText
                 t.Name,
                 Trigger(t.Trigger),
                 t.Status,
-                t.Status == "active" ? time.When(t.NextFireAt) : TimeText.None,
+                t.Status == "active" ? time.NextRunShort(t.NextFireAt) : TimeText.None,
                 LastRun(t, time));
         }
         return table.RowCount == 0 ? "No tasks.\n" : table.ToString();
@@ -33,7 +33,7 @@ public static class TaskText
             .Add("Name", t.Name)
             .Add("Status", t.StatusReason is { Length: > 0 } reason ? $"{t.Status}: {reason}" : t.Status)
             .Add("Trigger", t.Trigger is { } tr ? $"{tr.Description}  [{tr.Kind} {tr.Expression}]" : "manual only")
-            .Add("Next run", t.Status == "active" ? time.At(t.NextFireAt) : null)
+            .Add("Next run", t.Status == "active" ? time.NextRun(t.NextFireAt) : null)
             .Add("Agent", Agent(t.Agent))
             .Add("Command", t.Agent.Command)
             .Add("Permissions", t.Agent.Permissions)
@@ -71,9 +71,20 @@ public static class TaskText
             return t.StatusReason is { Length: > 0 } reason ? $"{t.Status}: {reason}" : t.Status;
         if (t.NextFireAt is not { } next)
             return $"{trigger.Description}; no future occurrence";
-        return trigger.Kind == "at"
-            ? $"fires once at {time.At(next)}"
-            : $"{trigger.Description}; next run at {time.At(next)}";
+        var when = next < time.Now ? time.NextRun(next) : "at " + time.At(next);
+        return trigger.Kind == "at" ? $"fires once {when}" : $"{trigger.Description}; next run {when}";
+    }
+
+    /// <summary>
+    /// After <c>task cancel</c>: a one-time task ends cancelled; a recurring one only loses its queued and running runs
+    /// (the daemon refuses to cancel a task that has ended with nothing running).
+    /// </summary>
+    public static string Cancelled(TaskView t)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        return t.Status == "cancelled"
+            ? $"Cancelled task {Name(t)}."
+            : $"Cancelled the queued and running runs of task {Name(t)}, if any; it stays {t.Status} ('agentcron task pause {t.Slug}' stops it firing).";
     }
 
     public static string Created(TaskView t, TimeText time) => $"Created task {Name(t)}: {Schedule(t, time)}";

@@ -46,6 +46,18 @@ public sealed record TimeText(DateTimeOffset Now, TimeZoneInfo Zone)
     public string At(DateTimeOffset? instant) =>
         instant is { } i ? $"{Full(i)} ({Relative(i)})" : None;
 
+    /// <summary>
+    /// When a task runs next, as <see cref="At"/>; an occurrence already due reads <c>now (due since 2026-11-22 09:00:00 +01:00)</c>,
+    /// because the daemon starts a due occurrence as soon as it sees it. (A window trigger's occurrence is the window's
+    /// start: a task created while today's window is open has one that is due at once.)
+    /// </summary>
+    public string NextRun(DateTimeOffset? instant) =>
+        instant is { } i && i < Now ? $"now (due since {Full(i)})" : At(instant);
+
+    /// <summary><see cref="NextRun"/> for tables: <c>now (due since 09:00 +01:00)</c>, else <see cref="When"/>.</summary>
+    public string NextRunShort(DateTimeOffset? instant) =>
+        instant is { } i && i < Now ? $"now (due since {Short(i)})" : When(instant);
+
     /// <summary><c>2 min 5 s</c>; below a second, milliseconds.</summary>
     public static string Duration(TimeSpan duration) =>
         Durations.Humanize(duration >= TimeSpan.FromSeconds(1)

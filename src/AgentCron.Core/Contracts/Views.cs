@@ -4,7 +4,10 @@ using AgentCron.Core.Time;
 
 namespace AgentCron.Core.Contracts;
 
-/// <summary>A task as the API returns it. Enums are snake_case text; durations use the compact form (<c>30m</c>).</summary>
+/// <summary>
+/// A task as the API returns it. Enums are snake_case text; durations use the compact form (<c>30m</c>).
+/// <see cref="RunId"/> is only in the answer to a create with <c>runNow</c>: the run it started.
+/// </summary>
 public sealed record TaskView(
     string Id,
     string Slug,
@@ -26,7 +29,8 @@ public sealed record TaskView(
     int ConsecutiveFailures,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    long Version)
+    long Version,
+    string? RunId = null)
 {
     public static TaskView From(AgentTask t) => new(
         t.Id,
@@ -80,10 +84,11 @@ public sealed record TriggerView(string Kind, string Expression, string? Tz, Dat
 
 public sealed record PoliciesView(string Timeout, int Retries, string Overlap, string Misfire, string CatchUp, string Jitter, int MaxConsecutiveFailures, bool RecurringFollowUps);
 
-/// <summary>A run as the API returns it.</summary>
+/// <summary>A run as the API returns it, with its task's slug for people (<see cref="TaskSlug"/>; null if the task was deleted meanwhile).</summary>
 public sealed record RunView(
     string Id,
     string TaskId,
+    string? TaskSlug,
     string Occurrence,
     string Trigger,
     DateTimeOffset ScheduledFor,
@@ -108,9 +113,10 @@ public sealed record RunView(
     long? OutputTokens,
     decimal? CostUsd)
 {
-    public static RunView From(TaskRun r) => new(
+    public static RunView From(TaskRun r, string? taskSlug) => new(
         r.Id,
         r.TaskId,
+        taskSlug,
         r.Occurrence,
         EnumText.ToText(r.Trigger),
         r.ScheduledFor,

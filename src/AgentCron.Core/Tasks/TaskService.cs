@@ -12,20 +12,20 @@ namespace AgentCron.Core.Tasks;
 /// </summary>
 public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, TaskDefaults defaults, Scheduler scheduler, TimeProvider time)
 {
-    public Task<AgentTask> CreateAsync(TaskInput input, CancellationToken cancellationToken) => CreateAsync(input, null, cancellationToken);
+    public Task<CreatedTask> CreateAsync(TaskInput input, CancellationToken cancellationToken) => CreateAsync(input, null, cancellationToken);
 
     /// <summary>
     /// Creates a task for the agent of <paramref name="creator"/>, which calls with its run token: one-time tasks always,
     /// recurring ones only if the creating task allows them (<c>policies.recurringFollowUps</c>), and at most
     /// <see cref="TaskDefaults.MaxFollowUpsPerRun"/> per run.
     /// </summary>
-    public async Task<AgentTask> CreateFollowUpAsync(TaskInput input, TaskRun creator, CancellationToken cancellationToken)
+    public async Task<CreatedTask> CreateFollowUpAsync(TaskInput input, TaskRun creator, CancellationToken cancellationToken)
     {
         var creatorTask = await GetAsync(creator.TaskId, cancellationToken);
         return await CreateAsync(input, (creator, creatorTask), cancellationToken);
     }
 
-    private async Task<AgentTask> CreateAsync(TaskInput input, (TaskRun Run, AgentTask Task)? creator, CancellationToken cancellationToken)
+    private async Task<CreatedTask> CreateAsync(TaskInput input, (TaskRun Run, AgentTask Task)? creator, CancellationToken cancellationToken)
     {
         var now = Now();
         var instructions = TaskValidation.Instructions(input.Instructions);
@@ -75,7 +75,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
         }
 
         scheduler.Wake();
-        return task;
+        return new CreatedTask(task, firstRun);
     }
 
     /// <summary>
@@ -177,9 +177,14 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
     /// Cancels the task's queued and running runs; a one-time task that has not run yet ends <c>cancelled</c> and a
     /// recurring task keeps its schedule. Returns the task after the change.
     /// </summary>
+    /// <exception cref="ConflictException">When the task has ended and has no queued or running run: nothing would change.</exception>
     public async Task<AgentTask> CancelAsync(string idOrSlug, CancellationToken cancellationToken)
     {
         var task = await GetAsync(idOrSlug, cancellationToken);
+        if (task.Status is not (TaskState.Active or TaskState.Paused) && (await store.Runs.ActiveRunsAsync(task.Id, cancellationToken)).Count == 0)
+        {
+            throw new ConflictException($"task '{task.Slug}' has already ended ({EnumText.ToText(task.Status)}) and has no queued or running run; nothing to cancel");
+        }
 
         // A one-time task is ended first, so the planner cannot start its run after the runs below were listed.
         if (task.Trigger is AtTrigger && task.Status is TaskState.Active or TaskState.Paused)

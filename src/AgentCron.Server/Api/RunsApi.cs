@@ -27,11 +27,11 @@ public static class RunsApi
     {
         var taskId = task is null ? null : (await service.GetAsync(task, cancellationToken)).Id;
         var page = await store.Runs.ListAsync(new RunQuery(taskId, Query.Enum<RunStatus>(status, "status"), Query.Cursor(cursor, "r"), Query.Limit(limit)), cancellationToken);
-        return TypedResults.Ok(new PageView<RunView>([.. page.Items.Select(RunView.From)], page.NextCursor));
+        return TypedResults.Ok(new PageView<RunView>(await RunViews.ManyAsync(page.Items, store.Tasks, cancellationToken), page.NextCursor));
     }
 
-    private static async Task<Ok<RunView>> GetAsync(string id, TaskService service, CancellationToken cancellationToken) =>
-        TypedResults.Ok(RunView.From(await service.GetRunAsync(id, cancellationToken)));
+    private static async Task<Ok<RunView>> GetAsync(string id, TaskService service, IAgentCronStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await RunViews.OneAsync(await service.GetRunAsync(id, cancellationToken), store.Tasks, cancellationToken));
 
     private static async Task<Ok<LogView>> LogAsync(string id, TaskService service, IAgentCronStore store, string? after, string? limit, CancellationToken cancellationToken)
     {
@@ -74,7 +74,7 @@ public static class RunsApi
                 // Entries written with the result are committed with it, so once the run is finished nothing more comes.
                 if (run.IsFinished)
                 {
-                    await WriteEventAsync(response, "end", null, RunView.From(run), cancellationToken);
+                    await WriteEventAsync(response, "end", null, await RunViews.OneAsync(run, store.Tasks, cancellationToken), cancellationToken);
                     return;
                 }
 
@@ -95,8 +95,8 @@ public static class RunsApi
         }
     }
 
-    private static async Task<Ok<RunView>> CancelAsync(string id, TaskService service, CancellationToken cancellationToken) =>
-        TypedResults.Ok(RunView.From(await service.CancelRunAsync(id, cancellationToken)));
+    private static async Task<Ok<RunView>> CancelAsync(string id, TaskService service, IAgentCronStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await RunViews.OneAsync(await service.CancelRunAsync(id, cancellationToken), store.Tasks, cancellationToken));
 
     private static async Task WriteEventAsync<T>(HttpResponse response, string type, string? id, T data, CancellationToken cancellationToken)
     {

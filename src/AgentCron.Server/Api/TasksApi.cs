@@ -32,10 +32,10 @@ public static class TasksApi
     private static async Task<Created<TaskView>> CreateAsync(HttpRequest request, TaskService service, CancellationToken cancellationToken)
     {
         var input = await ApiJson.ReadAsync<TaskInput>(request, cancellationToken);
-        var task = RunTokenAccess.RunCaller(request.HttpContext) is { } run
+        var (task, firstRun) = RunTokenAccess.RunCaller(request.HttpContext) is { } run
             ? await service.CreateFollowUpAsync(input, run, cancellationToken)
             : await service.CreateAsync(input, cancellationToken);
-        return TypedResults.Created($"/api/tasks/{task.Id}", TaskView.From(task));
+        return TypedResults.Created($"/api/tasks/{task.Id}", TaskView.From(task) with { RunId = firstRun?.Id });
     }
 
     private static async Task<Ok<TaskView>> GetAsync(string id, TaskService service, CancellationToken cancellationToken) =>
@@ -60,10 +60,10 @@ public static class TasksApi
     private static async Task<Ok<TaskView>> ResumeAsync(string id, TaskService service, CancellationToken cancellationToken) =>
         TypedResults.Ok(TaskView.From(await service.ResumeAsync(id, cancellationToken)));
 
-    private static async Task<Accepted<RunView>> RunAsync(string id, TaskService service, CancellationToken cancellationToken)
+    private static async Task<Accepted<RunView>> RunAsync(string id, TaskService service, IAgentCronStore store, CancellationToken cancellationToken)
     {
         var run = await service.RunNowAsync(id, cancellationToken);
-        return TypedResults.Accepted($"/api/runs/{run.Id}", RunView.From(run));
+        return TypedResults.Accepted($"/api/runs/{run.Id}", await RunViews.OneAsync(run, store.Tasks, cancellationToken));
     }
 
     private static async Task<Ok<TaskView>> CancelAsync(string id, TaskService service, CancellationToken cancellationToken) =>

@@ -115,7 +115,8 @@ public static class Settings
         }
     }
 
-    private static string Where(YamlConfiguration? yaml, string key) =>
+    /// <summary>Where <paramref name="key"/> was set: its line in config.yaml, the environment variable that overrides it, else the key itself.</summary>
+    public static string Where(YamlConfiguration? yaml, string key) =>
         yaml is not null && yaml.Has(key) && Environment.GetEnvironmentVariable(EnvironmentName(key)) is null
             ? yaml.Locate(key)
             : Environment.GetEnvironmentVariable(EnvironmentName(key)) is not null ? EnvironmentName(key) : key;

@@ -32,6 +32,32 @@ public sealed class TaskTextTests
     }
 
     [Fact]
+    public void Created_SaysDueNow_WhenCreatedWhileItsWindowIsOpen()
+    {
+        // 07:40Z is 08:40 in Berlin: today's 08:00-10:00 window is open, so its occurrence (the window's start) is due.
+        var task = Task(Views.Task(
+            trigger: """{"kind":"window","expression":"08:00-10:00","tz":"Europe/Berlin","description":"once a day between 08:00 and 10:00 (Europe/Berlin)"}""",
+            nextFireAt: "\"2026-11-22T07:00:00+00:00\""));
+
+        Assert.Equal(
+            "Created task check-deploy (t_01jd3x5q2v7k9m4p8r): once a day between 08:00 and 10:00 (Europe/Berlin); next run now (due since 2026-11-22 08:00:00 +01:00)",
+            TaskText.Created(task, Time));
+        Assert.Contains("Next run:     now (due since 2026-11-22 08:00:00 +01:00)\n", TaskText.Show(task, Time), StringComparison.Ordinal);
+        Assert.Contains("  active  now (due since 2026-11-22 08:00 +01:00)  ", TaskText.List([task], Time), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cancelled_SaysTheTaskStaysActive_WhenRecurring()
+    {
+        var task = Task(Views.Task(trigger: """{"kind":"every","expression":"1h","description":"every 1 h"}"""));
+
+        Assert.Equal(
+            "Cancelled the queued and running runs of task check-deploy (t_01jd3x5q2v7k9m4p8r), if any; it stays active ('agentcron task pause check-deploy' stops it firing).",
+            TaskText.Cancelled(task));
+        Assert.Equal("Cancelled task check-deploy (t_01jd3x5q2v7k9m4p8r).", TaskText.Cancelled(Task(Views.Task(status: "cancelled"))));
+    }
+
+    [Fact]
     public void Created_SaysManualOnly_WhenNoTrigger()
     {
         var task = Task(Views.Task(trigger: "null", nextFireAt: "null"));
