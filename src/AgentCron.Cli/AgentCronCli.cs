@@ -21,7 +21,7 @@ public static class AgentCronCli
     public static RootCommand BuildRootCommand(CliContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var root = new RootCommand("AgentCron: schedule AI agents to run later, or again and again")
+        return new RootCommand("AgentCron: schedule AI agents to run later, or again and again")
         {
             ServeCommand.Create(context),
             TaskCommands.Create(context),
@@ -32,10 +32,6 @@ public static class AgentCronCli
             PromptCommand.Create(context),
             McpCommand.Create(context),
         };
-        // Unmatched tokens are reported by RunAsync, first and with suggestions, instead of after "Required command was not provided.".
-        foreach (var command in Commands(root))
-            command.TreatUnmatchedTokensAsErrors = false;
-        return root;
     }
 
     /// <summary>Parses <paramref name="args"/> as <c>agentcron</c> does (no response files).</summary>
@@ -54,7 +50,7 @@ public static class AgentCronCli
         context ??= CliContext.Default;
         var parse = Parse(BuildRootCommand(context), args);
 
-        if (parse.Action is ParseErrorAction || parse.UnmatchedTokens.Count > 0)
+        if (parse.Action is ParseErrorAction)
         {
             foreach (var message in ErrorMessages(parse))
                 await context.Error.WriteLineAsync(ErrorReport.Prefix + message);
@@ -73,7 +69,7 @@ public static class AgentCronCli
 
     /// <summary>
     /// The parse errors, the real problem first: an unknown command (everything after it is then meaningless), else
-    /// each unknown option or argument, with System.CommandLine's suggestions; then the option errors. A group command
+    /// each unknown option or argument, with System.CommandLine's suggestions; then the other errors. A group command
     /// given without its subcommand lists them instead of "Required command was not provided.".
     /// </summary>
     private static List<string> ErrorMessages(ParseResult parse)
@@ -94,7 +90,10 @@ public static class AgentCronCli
                 : $"unexpected argument '{token}'");
         }
 
-        foreach (var error in parse.Errors)
+        // System.CommandLine's own line for each unknown token ("Unrecognized command or argument 'x'.", in the user's
+        // language) is replaced by the lines above; a bare command parsing the token alone reports just that line.
+        var unrecognized = unmatched.SelectMany(t => new Command("probe").Parse([t], Parser).Errors.Select(e => e.Message)).ToHashSet();
+        foreach (var error in parse.Errors.Where(e => !unrecognized.Contains(e.Message)))
         {
             // System.CommandLine reports a group command without its subcommand on the group itself; nothing else of
             // ours validates a group.
@@ -131,6 +130,4 @@ public static class AgentCronCli
             names.Push(result.Command is RootCommand ? "agentcron" : result.Command.Name);
         return names;
     }
-
-    private static IEnumerable<Command> Commands(Command command) => command.Subcommands.SelectMany(Commands).Prepend(command);
 }

@@ -12,14 +12,14 @@ public static class TasksApi
     {
         var tasks = api.MapGroup("/tasks").WithTags("Tasks");
         tasks.MapGet("/", ListAsync).WithSummary("List tasks, oldest first, filtered by status and paginated with a cursor.").AllowRunToken();
-        tasks.MapPost("/", CreateAsync).WithSummary("Create a task. With a run's token: a follow-up (one-time unless the run's task allows recurring ones; limited per run).").Accepts<TaskInput>("application/json").AllowRunToken();
+        tasks.MapPost("/", CreateAsync).WithSummary("Create a task; with runNow, the answer's runId is the run it started. With a run's token: a follow-up (one-time unless the run's task allows recurring ones; limited per run).").Accepts<TaskInput>("application/json").AllowRunToken();
         tasks.MapGet("/{id}", GetAsync).WithSummary("Show a task by id or slug.").AllowRunToken();
         tasks.MapMethods("/{id}", ["PATCH"], UpdateAsync).WithSummary("Change the given members of a task. Send If-Match: \"VERSION\" to guard against lost updates.").Accepts<TaskInput>("application/json");
         tasks.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a task with its runs and logs; its running runs are stopped.");
         tasks.MapPost("/{id}/pause", PauseAsync).WithSummary("Pause a task: no scheduled runs until resumed.");
         tasks.MapPost("/{id}/resume", ResumeAsync).WithSummary("Resume a paused task from now on (missed occurrences are not caught up).");
         tasks.MapPost("/{id}/run", RunAsync).WithSummary("Queue a manual run now.");
-        tasks.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel the task's queued and running runs; a one-time task that has not run ends cancelled.").AllowRunToken();
+        tasks.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel the task's queued and running runs; a one-time task that has not run ends cancelled. A task that has ended with nothing running answers 409.").AllowRunToken();
         return api;
     }
 
