@@ -34,13 +34,6 @@ public static class AgentCronCli
         };
     }
 
-    /// <summary>Parses <paramref name="args"/> as <c>agentcron</c> does (no response files).</summary>
-    public static ParseResult Parse(Command root, IReadOnlyList<string> args)
-    {
-        ArgumentNullException.ThrowIfNull(root);
-        return root.Parse(args, Parser);
-    }
-
     /// <summary>
     /// Parses and runs <paramref name="args"/>. Exit codes: 0 ok, 1 error, 2 usage error (bad flags, or input the
     /// daemon rejected as invalid), 130 interrupted.
@@ -48,7 +41,7 @@ public static class AgentCronCli
     public static async Task<int> RunAsync(string[] args, CliContext? context = null, CancellationToken cancellationToken = default)
     {
         context ??= CliContext.Default;
-        var parse = Parse(BuildRootCommand(context), args);
+        var parse = BuildRootCommand(context).Parse(args, Parser);
 
         if (parse.Action is ParseErrorAction)
         {
@@ -114,7 +107,7 @@ public static class AgentCronCli
     private static string DidYouMean(ParseResult parse, string token)
     {
         var path = parse.Tokens.Where(t => t.Type == TokenType.Command).Select(t => t.Value);
-        var alone = Parse(parse.RootCommandResult.Command, [.. path, token]);
+        var alone = parse.RootCommandResult.Command.Parse([.. path, token], Parser);
         using var printed = new StringWriter();
         alone.InvocationConfiguration.Output = printed;
         alone.InvocationConfiguration.Error = TextWriter.Null;
