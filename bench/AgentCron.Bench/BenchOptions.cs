@@ -13,13 +13,15 @@ internal sealed record BenchOptions
           lateness-spread   1,000 one-time tasks spread evenly over 10 s
           throughput        20,000 tasks already due; runs/s at MaxConcurrentRuns 8 and 32
           big-store         lateness-spread on top of 1,000,000 future tasks, with memory
-          all               the four above, big-store last
+          daemon-memory     the real daemon (agentcron serve) on 1,000,000 future tasks: peak memory after
+                            start-up and after 100 command tasks created through the API
+          all               the five above
           cluster           throughput and lateness with 1, 2, 3 nodes on one PostgreSQL database, next to
                             SQLite with one node (needs the PostgreSQL server binaries; not part of all)
 
         options:
           --count N          measured runs (default 1000 for lateness, 20000 for throughput)
-          --tasks N          future tasks seeded by big-store (default 1000000; try 100000 first)
+          --tasks N          future tasks seeded by big-store and daemon-memory (default 1000000; try 100000 first)
           --spread S         seconds lateness-spread spreads its tasks over (default 10)
           --concurrency L    MaxConcurrentRuns values for throughput and cluster (default 8,32)
           --nodes L          node counts for cluster (default 1,2,3)
@@ -40,7 +42,7 @@ internal sealed record BenchOptions
     public bool Keep { get; init; }
     public bool Warmup { get; init; } = true;
 
-    public static readonly string[] Scenarios = ["lateness-burst", "lateness-spread", "throughput", "big-store", "all", "cluster"];
+    public static readonly string[] Scenarios = ["lateness-burst", "lateness-spread", "throughput", "big-store", "daemon-memory", "all", "cluster"];
 
     /// <summary>Parses the arguments; returns null (after printing why) when they are wrong.</summary>
     public static BenchOptions? Parse(string[] args)

@@ -18,7 +18,8 @@ if (options is null)
 }
 
 Report.PrintMachine();
-Console.WriteLine($"databases under {options.TempRoot}; results appended under {options.Output}");
+Directory.CreateDirectory(options.TempRoot);
+Console.WriteLine($"databases under {Storage.Of(options.TempRoot).Describe()}; results appended under {options.Output}");
 if (options.Warmup)
 {
     await Warmup.RunAsync(options);
@@ -43,6 +44,11 @@ if (all || options.Scenario == "throughput")
 if (all || options.Scenario == "big-store")
 {
     await BigStoreScenario.RunAsync(options);
+}
+
+if (all || options.Scenario == "daemon-memory")
+{
+    await DaemonMemoryScenario.RunAsync(options);
 }
 
 // Not part of all: it needs the PostgreSQL server binaries.

@@ -73,22 +73,26 @@ internal static class Report
             ["items"] = p.Items,
         })];
 
-    /// <summary>Appends one JSON line (scenario, time, machine, figures) to <c>&lt;dir&gt;/&lt;scenario&gt;.jsonl</c>.</summary>
-    public static string Append(string directory, string scenario, Dictionary<string, object?> figures)
+    /// <summary>
+    /// Appends one JSON line (scenario, time, machine, the file system the databases are on, figures) to
+    /// <c>&lt;--out&gt;/&lt;scenario&gt;.jsonl</c>.
+    /// </summary>
+    public static string Append(BenchOptions options, string scenario, Dictionary<string, object?> figures)
     {
-        Directory.CreateDirectory(directory);
+        Directory.CreateDirectory(options.Output);
         var line = new Dictionary<string, object?>
         {
             ["scenario"] = scenario,
             ["at"] = TimeProvider.System.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
             ["machine"] = Machine(),
+            ["storage"] = Storage.Of(options.TempRoot).ToJson(),
         };
         foreach (var (key, value) in figures)
         {
             line[key] = value;
         }
 
-        var path = Path.Combine(directory, scenario + ".jsonl");
+        var path = Path.Combine(options.Output, scenario + ".jsonl");
         File.AppendAllText(path, JsonSerializer.Serialize(line, Json) + "\n");
         return path;
     }

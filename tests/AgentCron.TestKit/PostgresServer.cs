@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace AgentCron.TestKit;
@@ -95,7 +93,7 @@ public sealed class PostgresServer
             Run("chown", ["postgres:postgres", directory]);
         }
 
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var server = new PostgresServer(bin, directory, port, asPostgresUser);
         try
         {
@@ -216,12 +214,5 @@ public sealed class PostgresServer
         return bin ?? throw new InvalidOperationException(
             $"the PostgreSQL server binaries (initdb, pg_ctl) are not installed: no {root}/VERSION/bin/initdb. " +
             "Install them with `apt-get install postgresql` (./test.sh does this when they are missing).");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

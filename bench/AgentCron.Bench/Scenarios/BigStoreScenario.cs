@@ -69,7 +69,7 @@ internal static class BigStoreScenario
             ["empty"] = With(empty.ToJson(), emptyMemory),
             ["loaded"] = With(loaded.ToJson(), loadedMemory),
         };
-        Console.WriteLine("  → " + Report.Append(options.Output, name, json));
+        Console.WriteLine("  → " + Report.Append(options, name, json));
     }
 
     private static async Task<(LatenessResult, Measured)> MeasureWithMemoryAsync(BenchStore store, int count, TimeSpan spread, SchedulerOptions engine)

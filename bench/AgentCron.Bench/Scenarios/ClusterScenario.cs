@@ -122,7 +122,7 @@ internal static class ClusterScenario
             used.Describe(),
         ]);
         Console.WriteLine($"    {setup.Label}: inserted {count:N0} in {insertTime.TotalSeconds:F1} s; all succeeded after {run.Elapsed.TotalSeconds:F2} s ({completed:N0} runs/s; {used.Describe()}; load average {used.LoadAverageAtStart:F2} before)");
-        Report.Append(options.Output, Name, new Dictionary<string, object?>
+        Report.Append(options, Name, new Dictionary<string, object?>
         {
             ["measure"] = "throughput",
             ["store"] = setup.Store,
@@ -190,7 +190,7 @@ internal static class ClusterScenario
             used.Describe(),
         ]);
         Console.WriteLine($"    {setup.Label}: p50 / p99 / max {late.P50:F1} / {late.P99:F1} / {late.Max:F1} ms; inserted in {insertTime.TotalMilliseconds:F0} ms; load average {used.LoadAverageAtStart:F2} before");
-        Report.Append(options.Output, Name, new Dictionary<string, object?>
+        Report.Append(options, Name, new Dictionary<string, object?>
         {
             ["measure"] = "lateness-spread-live",
             ["store"] = setup.Store,

@@ -111,6 +111,6 @@ internal static class LatenessScenario
         json["count"] = count;
         json["spread_s"] = spread.TotalSeconds;
         json["max_concurrent_runs"] = engine.MaxConcurrentRuns;
-        Console.WriteLine("  → " + Report.Append(options.Output, name, json));
+        Console.WriteLine("  → " + Report.Append(options, name, json));
     }
 }

@@ -52,7 +52,7 @@ internal static class ThroughputScenario
                 Report.N(runs.Count(r => r.Attempt > 1)),
             ]);
             profiles.Add((concurrency, store.Store.Profile));
-            Report.Append(options.Output, name, new Dictionary<string, object?>
+            Report.Append(options, name, new Dictionary<string, object?>
             {
                 ["count"] = count,
                 ["max_concurrent_runs"] = concurrency,

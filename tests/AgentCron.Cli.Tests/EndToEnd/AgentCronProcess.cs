@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using AgentCron.TestKit;
 
 namespace AgentCron.Cli.Tests.EndToEnd;
 
@@ -61,13 +60,6 @@ public static class AgentCronProcess
 
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>A real <c>agentcron serve</c> process on a free loopback port, killable with SIGKILL and restartable.</summary>
@@ -109,7 +101,7 @@ public sealed class DaemonProcess : IAsyncDisposable
     /// <summary>Starts <c>agentcron serve --home HOME</c> and waits until /api/health answers.</summary>
     public static async Task<DaemonProcess> StartAsync(string home, IReadOnlyDictionary<string, string>? settings = null, int? port = null)
     {
-        var url = $"http://127.0.0.1:{port ?? AgentCronProcess.FreePort()}";
+        var url = $"http://127.0.0.1:{port ?? LoopbackPort.Free()}";
         var environment = new Dictionary<string, string> { ["AGENTCRON_URL"] = url, ["AGENTCRON_HOME"] = home };
         var daemonEnvironment = new Dictionary<string, string>(environment);
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())
