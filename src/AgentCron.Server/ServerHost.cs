@@ -18,12 +18,28 @@ public static class ServerHost
             await Console.Error.WriteLineAsync($"agentcron: {ex.Message}");
             return 2;
         }
+        catch (StartupCheckException ex)
+        {
+            await Console.Error.WriteLineAsync($"agentcron: {ex.Message}");
+            return 1;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The data directory itself: it cannot be created or its mode set.
+            await Console.Error.WriteLineAsync($"agentcron: cannot use the data directory: {ex.Message}");
+            return 1;
+        }
 
         await using (app)
         {
             try
             {
                 await app.StartAsync(cancellationToken);
+            }
+            catch (StartupCheckException ex)
+            {
+                await Console.Error.WriteLineAsync($"agentcron: {ex.Message}");
+                return 1;
             }
             catch (IOException ex)
             {
