@@ -325,13 +325,15 @@ public sealed class Dispatcher : IDisposable
             {
                 if (!await _store.Runs.CompleteAsync(run.Id, run.Attempt, _options.NodeId, decide, logTail, CancellationToken.None))
                 {
-                    // After failed tries, one of them may have committed after all (PostgreSQL: the answer to COMMIT lost).
-                    _logger.LogWarning(
-                        failures == 0
-                            ? "Run {RunId} attempt {Attempt} no longer holds its lease; its result is dropped"
-                            : "Run {RunId} attempt {Attempt} no longer holds its lease: it was taken over, or an earlier try wrote the result after all; nothing more is written",
-                        run.Id,
-                        run.Attempt);
+                    if (failures == 0)
+                    {
+                        _logger.LogWarning("Run {RunId} attempt {Attempt} no longer holds its lease; its result is dropped", run.Id, run.Attempt);
+                    }
+                    else
+                    {
+                        // One of the failed tries may have committed after all (PostgreSQL: the answer to COMMIT lost).
+                        _logger.LogWarning("Run {RunId} attempt {Attempt} no longer holds its lease: it was taken over, or an earlier try wrote the result after all; nothing more is written", run.Id, run.Attempt);
+                    }
                 }
                 else if (failures > 0)
                 {
