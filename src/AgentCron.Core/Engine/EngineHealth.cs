@@ -16,7 +16,7 @@ public sealed class EngineHealth(TimeProvider time)
     /// <summary>Why the engine is not healthy, one sentence per loop whose latest pass failed and per open problem; empty when it is.</summary>
     public IReadOnlyList<string> Reasons =>
     [
-        .. _loops.Where(l => l.Value.LastError is not null).OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"the {l.Key} loop's last pass failed: {l.Value.LastError}"),
+        .. _loops.Where(l => l.Value.LastError is not null).OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"the {l.Key} loop's last pass failed: {l.Value.LastError!.TrimEnd('.')}"),
         .. _problems.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value),
     ];
 
