@@ -25,8 +25,8 @@ public static class ServerHost
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // The data directory itself: it cannot be created or its mode set.
-            await Console.Error.WriteLineAsync($"agentcron: cannot use the data directory: {ex.Message}");
+            // The data directory cannot be created or its mode set, say; the runtime's message names the path.
+            await Console.Error.WriteLineAsync($"agentcron: {ex.Message}");
             return 1;
         }
 
