@@ -190,7 +190,7 @@ internal sealed class InstrumentedRunStore(IRunStore inner, StoreProfile profile
         return written;
     }
 
-    public Task<IReadOnlyList<TaskRun>> RecoverExpiredAsync(DateTimeOffset now, int limit, Func<ClaimedRun, Completion> recover, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<TaskRun>> RecoverExpiredAsync(DateTimeOffset now, int limit, Func<ClaimedRun, Completion?> recover, CancellationToken cancellationToken) =>
         profile.TimeAsync("Runs.RecoverExpired", () => inner.RecoverExpiredAsync(now, limit, recover, cancellationToken), r => r.Count);
 
     public Task<DateTimeOffset?> NextLeaseExpiryAsync(CancellationToken cancellationToken) =>

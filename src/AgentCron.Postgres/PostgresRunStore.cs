@@ -161,7 +161,7 @@ internal sealed class PostgresRunStore(PostgresDatabase db, Leases leases) : IRu
             return true;
         }, cancellationToken);
 
-    public Task<IReadOnlyList<TaskRun>> RecoverExpiredAsync(DateTimeOffset now, int limit, Func<ClaimedRun, Completion> recover, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<TaskRun>> RecoverExpiredAsync(DateTimeOffset now, int limit, Func<ClaimedRun, Completion?> recover, CancellationToken cancellationToken) =>
         db.WriteAsync<IReadOnlyList<TaskRun>>(async (write, ct) =>
         {
             // SKIP LOCKED: a run whose owner is completing or renewing it right now is left to that owner; if its lease
@@ -177,14 +177,20 @@ internal sealed class PostgresRunStore(PostgresDatabase db, Leases leases) : IRu
                 [.. clock, Sql.Int("limit", limit)],
                 Rows.ReadRun,
                 ct);
+            var recovered = new List<TaskRun>(expired.Count);
             foreach (var claimed in await WithTasksAsync(write.Connection, expired, ct))
             {
-                var completion = recover(claimed);
+                if (recover(claimed) is not { } completion)
+                {
+                    continue;
+                }
+
                 await WriteAsync(write, completion, ct);
                 await PostgresRunLogStore.AppendAsync(write.Connection, claimed.Run.Id, [CompletionPolicy.AbandonedEntry(claimed.Run, completion.Run, now)], ct);
+                recovered.Add(claimed.Run);
             }
 
-            return expired;
+            return recovered;
         }, cancellationToken);
 
     public Task<DateTimeOffset?> NextLeaseExpiryAsync(CancellationToken cancellationToken) =>

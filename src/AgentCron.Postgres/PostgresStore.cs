@@ -19,6 +19,7 @@ public sealed class PostgresStore : IAgentCronStore
 {
     private readonly PostgresDatabase _db;
     private readonly PostgresChangeFeed _changes;
+    private readonly string _server;
 
     /// <param name="connectionString">An Npgsql connection string (<c>Host=…;Database=…;Username=…;Password=…</c>); pooling and
     /// its limits are the driver's (<c>Maximum Pool Size</c>, <c>Timeout</c>, …).</param>
@@ -34,6 +35,7 @@ public sealed class PostgresStore : IAgentCronStore
 
         builder.Password = null;
         Description = builder.ConnectionString;
+        _server = $"PostgreSQL at {builder.Host}:{builder.Port}, database '{builder.Database ?? builder.Username}' as user '{builder.Username}'";
         _db = new PostgresDatabase(connectionString, time);
         var leases = new Leases((options ?? new PostgresStoreOptions()).LeaseClock, time);
         LeaseClock = leases.Clock;
@@ -56,7 +58,22 @@ public sealed class PostgresStore : IAgentCronStore
     public INodeStore Nodes { get; }
     public IStoreChangeFeed? Changes => _changes;
 
-    public Task MigrateAsync(CancellationToken cancellationToken) => Migrator.MigrateAsync(_db, cancellationToken);
+    /// <summary>
+    /// Applies the migrations the database has not seen. A server that cannot be reached or refuses this user throws
+    /// <see cref="Core.StartupCheckException"/> naming host, port, database and user (never the password).
+    /// </summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Migrator.MigrateAsync(_db, cancellationToken);
+        }
+        catch (NpgsqlException ex)
+        {
+            var cause = ex.InnerException is { } inner and not PostgresException ? $"{ex.Message}: {inner.Message}" : ex.Message;
+            throw new Core.StartupCheckException($"cannot use {_server}: {cause}", ex);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

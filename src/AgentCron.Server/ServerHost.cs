@@ -21,12 +21,28 @@ public static class ServerHost
             await Console.Error.WriteLineAsync($"agentcron: {ex.Message}");
             return 2;
         }
+        catch (StartupCheckException ex)
+        {
+            await Console.Error.WriteLineAsync($"agentcron: {ex.Message}");
+            return 1;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The data directory cannot be created or its mode set, say; the runtime's message names the path.
+            await Console.Error.WriteLineAsync($"agentcron: {ex.Message}");
+            return 1;
+        }
 
         await using (app)
         {
             try
             {
                 await app.StartAsync(cancellationToken);
+            }
+            catch (StartupCheckException ex)
+            {
+                await Console.Error.WriteLineAsync($"agentcron: {ex.Message}");
+                return 1;
             }
             catch (IOException ex)
             {

@@ -6,7 +6,8 @@ namespace AgentCron.Sqlite;
 /// <summary>
 /// The one place that opens, begins, commits and rolls back. All writes of a process go through a single writer
 /// connection and are group-committed: the writes waiting when a transaction starts share it, each inside its own
-/// savepoint (one failing write rolls back alone), and no caller is answered before the commit is durable
+/// savepoint (one failing write rolls back alone, unless SQLite ended the whole transaction, as it does when the disk is
+/// full: then every write of the batch fails with that error), and no caller is answered before the commit is durable
 /// (<c>synchronous=FULL</c>). Serialising writes in-process also keeps SQLite's busy handler out of the hot path; other
 /// processes on the same file are waited for through <c>busy_timeout</c>. Reads use pooled connections, concurrently (WAL).
 /// </summary>
@@ -99,19 +100,19 @@ internal sealed class SqliteDatabase : IAsyncDisposable
                         write.Run(connection);
                         Execute(connection, "RELEASE w");
                     }
-                    catch (Exception ex)
+                    catch (Exception ex) when (InTransaction(connection))
                     {
-                        Execute(connection, "ROLLBACK TO w");
-                        Execute(connection, "RELEASE w");
+                        // The write failed alone: undo its part and go on with the others.
+                        Undo(connection, "ROLLBACK TO w; RELEASE w", ex);
                         write.Fail(ex);
                     }
                 }
 
                 Execute(connection, "COMMIT");
             }
-            catch
+            catch (Exception ex) when (InTransaction(connection))
             {
-                Execute(connection, "ROLLBACK");
+                Undo(connection, "ROLLBACK", ex);
                 throw;
             }
 
@@ -122,9 +123,15 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            // Nothing of this batch was committed; every caller hears why, and the next batch starts on a fresh connection.
-            _writeConnection?.Dispose();
-            _writeConnection = null;
+            // Nothing of this batch was committed; every caller hears why. SQLite itself rolls the whole transaction back
+            // on some errors (SQLITE_FULL, SQLITE_IOERR): then no transaction is left and the error is passed on as it
+            // is, not hidden behind a failed ROLLBACK. A connection left inside a transaction is replaced by a fresh one.
+            if (_writeConnection is { } connection && InTransaction(connection))
+            {
+                connection.Dispose();
+                _writeConnection = null;
+            }
+
             foreach (var write in batch)
             {
                 write.Fail(ex);
@@ -132,13 +139,38 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>True while <paramref name="connection"/> is inside a transaction (SQLite may have ended it after an error).</summary>
+    private static bool InTransaction(SqliteConnection connection) =>
+        connection.Handle is { } handle && SQLitePCL.raw.sqlite3_get_autocommit(handle) == 0;
+
+    /// <summary>Runs an undo statement after <paramref name="error"/>; if the undo fails too, the original error is what callers hear.</summary>
+    private static void Undo(SqliteConnection connection, string sql, Exception error)
+    {
+        try
+        {
+            Execute(connection, sql);
+        }
+        catch (SqliteException)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+    }
+
     private SqliteConnection OpenWriter()
     {
         var connection = Open();
-        Execute(connection, "PRAGMA synchronous = FULL");
-        // Another process holding the write lock is waited for by SQLite's own handler, in small steps.
-        Execute(connection, "PRAGMA busy_timeout = 30000");
-        return connection;
+        try
+        {
+            Execute(connection, "PRAGMA synchronous = FULL");
+            // Another process holding the write lock is waited for by SQLite's own handler, in small steps.
+            Execute(connection, "PRAGMA busy_timeout = 30000");
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
 
     internal static void Execute(SqliteConnection connection, string sql) => Rows.Command(connection, sql).ExecuteNonQuery();

@@ -145,7 +145,7 @@ internal sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
             return true;
         }, cancellationToken);
 
-    public Task<IReadOnlyList<TaskRun>> RecoverExpiredAsync(DateTimeOffset now, int limit, Func<ClaimedRun, Completion> recover, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<TaskRun>> RecoverExpiredAsync(DateTimeOffset now, int limit, Func<ClaimedRun, Completion?> recover, CancellationToken cancellationToken) =>
         db.WriteAsync<IReadOnlyList<TaskRun>>(connection =>
         {
             var expired = Rows.Query(
@@ -157,14 +157,20 @@ internal sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
                     c.Parameters.Add("$limit", limit);
                 },
                 Rows.ReadRun);
+            var recovered = new List<TaskRun>(expired.Count);
             foreach (var claimed in WithTasks(connection, expired))
             {
-                var completion = recover(claimed);
+                if (recover(claimed) is not { } completion)
+                {
+                    continue;
+                }
+
                 Write(connection, completion);
                 SqliteRunLogStore.Append(connection, claimed.Run.Id, [CompletionPolicy.AbandonedEntry(claimed.Run, completion.Run, now)]);
+                recovered.Add(claimed.Run);
             }
 
-            return expired;
+            return recovered;
         }, cancellationToken);
 
     public Task<DateTimeOffset?> NextLeaseExpiryAsync(CancellationToken cancellationToken) =>

@@ -10,12 +10,6 @@ public sealed class SqliteStore : IAgentCronStore
 
     public SqliteStore(string path, TimeProvider time)
     {
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (directory is not null)
-        {
-            Directory.CreateDirectory(directory);
-        }
-
         _db = new SqliteDatabase(path);
         Tasks = new SqliteTaskStore(_db);
         Runs = new SqliteRunStore(_db);
@@ -26,6 +20,8 @@ public sealed class SqliteStore : IAgentCronStore
     }
 
     public string Path => _db.Path;
+
+    internal SqliteDatabase Database => _db;
     public ITaskStore Tasks { get; }
     public IRunStore Runs { get; }
     public IRunLogStore Logs { get; }
@@ -33,10 +29,25 @@ public sealed class SqliteStore : IAgentCronStore
     public INodeStore Nodes { get; }
     public IStoreChangeFeed? Changes => _changes;
 
+    /// <summary>
+    /// Checks the database can be used (its directory writable, the file writable, a SQLite database, not corrupt), creating
+    /// it with mode 0600 if it is missing, then applies the migrations it has not seen. A database that cannot be used
+    /// throws <see cref="Core.StartupCheckException"/> naming the path and the problem.
+    /// </summary>
     public Task MigrateAsync(CancellationToken cancellationToken)
     {
-        using var connection = _db.Open();
-        Migrator.Migrate(connection);
+        StartCheck.PrepareFiles(Path);
+        try
+        {
+            using var connection = _db.Open();
+            StartCheck.Verify(connection, Path);
+            Migrator.Migrate(connection);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            throw StartCheck.Unusable(ex, Path);
+        }
+
         return Task.CompletedTask;
     }
 

@@ -166,5 +166,8 @@ public sealed record PageView<T>(IReadOnlyList<T> Items, string? NextCursor);
 /// <summary>The next occurrences of a trigger.</summary>
 public sealed record PreviewView(TriggerView Trigger, IReadOnlyList<DateTimeOffset> Occurrences);
 
-/// <summary>Liveness and the engine's loops.</summary>
-public sealed record HealthView(string Status, string Version, string Node, string Store, int RunningRuns, IReadOnlyDictionary<string, Engine.LoopHealth> Loops);
+/// <summary>
+/// Liveness and the engine's loops. <see cref="Status"/> is <c>ok</c> or <c>degraded</c>; <see cref="Reasons"/> says why
+/// it is degraded (a loop whose last pass failed, a run's result that could not be written yet), empty when ok.
+/// </summary>
+public sealed record HealthView(string Status, IReadOnlyList<string> Reasons, string Version, string Node, string Store, int RunningRuns, IReadOnlyDictionary<string, Engine.LoopHealth> Loops);

@@ -9,11 +9,17 @@ namespace AgentCron.Core.Engine;
 /// <summary>
 /// Claims queued runs under a lease (up to the concurrency limit), runs each with its agent, heartbeats the leases, and
 /// writes each result with the run's last log entries in one fenced transaction. Stops an attempt on timeout, on cancel
-/// (local or flagged in the store by any process), when its lease is lost, and on shutdown.
+/// (local or flagged in the store by any process), when its lease is lost, and on shutdown. A result the store will not
+/// take (a full disk) is kept and written again and again, its run still held and heartbeated, until the store takes it.
 /// </summary>
 public sealed class Dispatcher : IDisposable
 {
     private static readonly TimeSpan LogFlushInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Pauses between tries to write a result the store refused: from 1 s, doubling, at most 30 s.</summary>
+    private static readonly TimeSpan ResultRetryBase = TimeSpan.FromSeconds(1);
+
+    private static readonly TimeSpan ResultRetryMax = TimeSpan.FromSeconds(30);
 
     private readonly IAgentCronStore _store;
     private readonly RunnerRegistry _runners;
@@ -26,6 +32,7 @@ public sealed class Dispatcher : IDisposable
     private readonly WakeSignal _wake = new();
     private readonly WakeSignal _heartbeatNow = new();
     private readonly CancellationTokenSource _heartbeatStop = new();
+    private readonly CancellationTokenSource _resultsGiveUp = new();
     private readonly SemaphoreSlim _dispatchGate = new(1, 1);
     private bool _draining;
     private readonly Random _random = new();
@@ -43,6 +50,9 @@ public sealed class Dispatcher : IDisposable
 
     /// <summary>Ids of the runs this daemon is executing now.</summary>
     public IReadOnlyCollection<string> Running => (IReadOnlyCollection<string>)_running.Keys;
+
+    /// <summary>True while this daemon executes <paramref name="runId"/> or still holds its result to write.</summary>
+    public bool Holds(string runId) => _running.ContainsKey(runId);
 
     public void Wake() => _wake.Set();
 
@@ -132,8 +142,16 @@ public sealed class Dispatcher : IDisposable
         while (!token.IsCancellationRequested)
         {
             await EngineLoop.WaitAsync(_heartbeatNow, _options.Lease / 3, _time, token);
-            if (_running.IsEmpty || token.IsCancellationRequested)
+            if (token.IsCancellationRequested)
             {
+                continue;
+            }
+
+            if (_running.IsEmpty)
+            {
+                // Nothing to renew is a pass that did not fail: a heartbeat that failed for the last run held must not
+                // leave health degraded until the next run starts.
+                _health.Succeeded("heartbeat");
                 continue;
             }
 
@@ -172,7 +190,10 @@ public sealed class Dispatcher : IDisposable
         }
     }
 
-    /// <summary>Waits up to <paramref name="grace"/> for running agents; kills the rest and hands their runs back to the queue.</summary>
+    /// <summary>
+    /// Waits up to <paramref name="grace"/> for running agents and for results still being written; then kills the
+    /// agents left and hands their runs back to the queue, and gives each result not yet written one last try.
+    /// </summary>
     public async Task DrainAsync(TimeSpan grace, CancellationToken cancellationToken)
     {
         await _dispatchGate.WaitAsync(CancellationToken.None);
@@ -189,6 +210,7 @@ public sealed class Dispatcher : IDisposable
                 execution.Stop(StopReason.Shutdown);
             }
 
+            await _resultsGiveUp.CancelAsync();
             await Task.WhenAll(_running.Values.Select(e => e.Completion));
         }
 
@@ -198,6 +220,7 @@ public sealed class Dispatcher : IDisposable
     public void Dispose()
     {
         _heartbeatStop.Dispose();
+        _resultsGiveUp.Dispose();
         _dispatchGate.Dispose();
     }
 
@@ -288,48 +311,84 @@ public sealed class Dispatcher : IDisposable
     }
 
     /// <summary>
-    /// Writes the attempt's result, retrying a few times if the store fails. If it never succeeds the run is no longer
-    /// heartbeated, so its lease runs out and the reaper recovers it: the run is never left running forever.
+    /// Writes the attempt's result. If the store refuses it (a full disk, a database that is away), the result is kept and
+    /// written again, with growing pauses, until the store takes it; meanwhile the run stays in <see cref="_running"/>, so
+    /// the heartbeat keeps its lease and this daemon's reaper leaves it alone, and health says why it is degraded. Only a
+    /// stopping daemon gives up, once its shutdown grace is over: the run is then recovered when its lease runs out.
     /// </summary>
     private async Task CompleteAsync(TaskRun run, IReadOnlyList<NewRunLogEvent> logTail, Func<ClaimedRun, Completion> decide)
     {
-        for (var attempt = 1; ; attempt++)
+        var problem = "result:" + run.Id;
+        for (var failures = 0; ; failures++)
         {
             try
             {
                 if (!await _store.Runs.CompleteAsync(run.Id, run.Attempt, _options.NodeId, decide, logTail, CancellationToken.None))
                 {
-                    _logger.LogWarning("Run {RunId} attempt {Attempt} no longer holds its lease; its result is dropped", run.Id, run.Attempt);
+                    if (failures == 0)
+                    {
+                        _logger.LogWarning("Run {RunId} attempt {Attempt} no longer holds its lease; its result is dropped", run.Id, run.Attempt);
+                    }
+                    else
+                    {
+                        // One of the failed tries may have committed after all (PostgreSQL: the answer to COMMIT lost).
+                        _logger.LogWarning("Run {RunId} attempt {Attempt} no longer holds its lease: it was taken over, or an earlier try wrote the result after all; nothing more is written", run.Id, run.Attempt);
+                    }
+                }
+                else if (failures > 0)
+                {
+                    _logger.LogInformation("The result of run {RunId} attempt {Attempt} was written after {Failures} failed tries", run.Id, run.Attempt, failures);
                 }
 
+                _health.Resolve(problem);
                 return;
             }
-            catch (Exception ex) when (attempt < 3)
+            catch (Exception ex) when (_resultsGiveUp.IsCancellationRequested)
             {
-                _logger.LogWarning(ex, "Could not record the result of run {RunId}; trying again", run.Id);
-                await Task.Delay(TimeSpan.FromSeconds(attempt), _time, CancellationToken.None);
+                _health.Resolve(problem);
+                _logger.LogError(ex, "The daemon is stopping and the result of run {RunId} attempt {Attempt} still cannot be written; it is lost, and the run will be recovered when its lease expires", run.Id, run.Attempt);
+                return;
             }
             catch (Exception ex)
             {
-                _health.Failed("dispatcher", ex);
-                _logger.LogError(ex, "Could not record the result of run {RunId}; it will be recovered when its lease expires", run.Id);
-                return;
+                _health.Report(problem, $"the result of run {run.Id} could not be written: {ex.Message.TrimEnd('.')}; retrying");
+                var pause = Backoff.Delay(failures + 1, ResultRetryBase, ResultRetryMax, Random.Shared);
+                if (failures == 0)
+                {
+                    _logger.LogError(ex, "Could not write the result of run {RunId} attempt {Attempt}; it is kept and written again until the store takes it", run.Id, run.Attempt);
+                }
+                else
+                {
+                    _logger.LogWarning("Still cannot write the result of run {RunId} attempt {Attempt} ({Failures} tries): {Error}; next try in {Pause}", run.Id, run.Attempt, failures + 1, ex.Message, pause);
+                }
+
+                try
+                {
+                    await Task.Delay(pause, _time, _resultsGiveUp.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The shutdown grace is over: one last try.
+                }
             }
         }
     }
 
     private async Task FlushLogAsync(RunLogWriter log, CancellationToken cancellationToken)
     {
+        var failing = false;
         while (!cancellationToken.IsCancellationRequested)
         {
+            IReadOnlyList<NewRunLogEvent> entries = [];
             try
             {
                 await Task.Delay(LogFlushInterval, _time, cancellationToken);
-                var entries = log.Drain();
+                entries = log.Drain();
                 if (entries.Count > 0)
                 {
                     // Drained entries must reach the store even if the attempt ends meanwhile.
                     await _store.Logs.AppendAsync(log.RunId, entries, CancellationToken.None);
+                    failing = false;
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -338,7 +397,15 @@ public sealed class Dispatcher : IDisposable
             }
             catch (Exception ex)
             {
-                _logger.LogWarning(ex, "Could not append to the log of run {RunId}", log.RunId);
+                // Kept for the next flush or, at the latest, the write of the attempt's result; said once per streak,
+                // not five times a second.
+                log.PutBack(entries);
+                if (!failing)
+                {
+                    _logger.LogWarning(ex, "Could not append to the log of run {RunId}; its entries are kept and written later", log.RunId);
+                }
+
+                failing = true;
             }
         }
     }

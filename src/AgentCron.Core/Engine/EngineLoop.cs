@@ -26,6 +26,7 @@ internal static class EngineLoop
         ILogger logger,
         CancellationToken cancellationToken)
     {
+        var failing = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             TimeSpan wait;
@@ -33,6 +34,7 @@ internal static class EngineLoop
             {
                 wait = await pass(cancellationToken);
                 health.Succeeded(name);
+                failing = false;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -41,7 +43,17 @@ internal static class EngineLoop
             catch (Exception ex)
             {
                 health.Failed(name, ex);
-                logger.LogError(ex, "The {Loop} pass failed; trying again in {Delay}", name, afterFailure);
+                // The stack once per streak: a store that fails for minutes (a full disk) must not flood the log.
+                if (failing)
+                {
+                    logger.LogWarning("The {Loop} pass failed again: {Error}; trying again in {Delay}", name, ex.Message, afterFailure);
+                }
+                else
+                {
+                    logger.LogError(ex, "The {Loop} pass failed; trying again in {Delay}", name, afterFailure);
+                }
+
+                failing = true;
                 wait = afterFailure;
             }
 

@@ -52,9 +52,17 @@ public sealed class NodeBeacon(IAgentCronStore store, SchedulerOptions options, 
         logger,
         cancellationToken);
 
-    /// <summary>Marks this node stopped; a failure is only logged (the node then looks lost, which is what it is to the others).</summary>
+    /// <summary>
+    /// Marks this node stopped; a failure is only logged (the node then looks lost, which is what it is to the others). A
+    /// node that never registered (its store failed the start-up checks, say) has nothing to mark.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (!_registered)
+        {
+            return;
+        }
+
         try
         {
             await store.Nodes.StopAsync(options.NodeId, time.GetUtcNow(), cancellationToken);

@@ -7,6 +7,8 @@ namespace AgentCron.Core.Engine;
 /// <summary>
 /// Recovers runs whose lease expired because their daemon died: kills the orphaned agent process if it ran on this
 /// host, then re-queues the run as a new attempt or fails it, per its retry policy. Sleeps until the next lease expiry.
+/// A run this daemon's own dispatcher still holds (running, or its result waiting to be written) is never recovered
+/// here: an expired lease on it means this daemon's heartbeat failed, not that it died.
 /// </summary>
 public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, TimeProvider time, ILogger logger, EngineHealth health, Dispatcher dispatcher)
 {
@@ -29,6 +31,11 @@ public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, Time
 
         var recovered = await store.Runs.RecoverExpiredAsync(now, options.PlanBatch, claimed =>
         {
+            if (claimed.Run.LeaseOwner == options.NodeId && dispatcher.Holds(claimed.Run.Id))
+            {
+                return null;
+            }
+
             var error = $"attempt {claimed.Run.Attempt} was abandoned: its daemon ({claimed.Run.LeaseOwner}) stopped heartbeating and the lease expired at {claimed.Run.LeaseExpiresAt:O}";
             // A run someone cancelled is not retried just because its daemon died before it could obey.
             var outcome = claimed.Run.CancelRequested

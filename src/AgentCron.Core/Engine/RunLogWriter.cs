@@ -39,6 +39,15 @@ public sealed class RunLogWriter(string runId, int attempt, long maxBytes, TimeP
         }
     }
 
+    /// <summary>Gives back entries <see cref="Drain"/> took that could not be stored, ahead of any written since.</summary>
+    public void PutBack(IReadOnlyList<NewRunLogEvent> entries)
+    {
+        lock (_gate)
+        {
+            _pending.InsertRange(0, entries);
+        }
+    }
+
     /// <summary>Takes the entries written since the last call, in order.</summary>
     public IReadOnlyList<NewRunLogEvent> Drain()
     {

@@ -77,7 +77,10 @@ public sealed class Scheduler : IAsyncDisposable
         await Dispatcher.DrainAsync(_options.ShutdownGrace, cancellationToken);
         await Task.WhenAll(_loops.Select(l => l.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)));
         await Node.StopAsync(cancellationToken);
-        _logger.LogInformation("Scheduler {NodeId} stopped", _options.NodeId);
+        if (_loops.Count > 0)
+        {
+            _logger.LogInformation("Scheduler {NodeId} stopped", _options.NodeId);
+        }
     }
 
     public async ValueTask DisposeAsync()

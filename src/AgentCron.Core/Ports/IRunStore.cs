@@ -78,9 +78,10 @@ public interface IRunStore
     /// <summary>
     /// Finds up to <paramref name="limit"/> running runs whose lease expired before <paramref name="now"/>, asks
     /// <paramref name="recover"/> what becomes of each (re-queued as a new attempt, or finished), and writes it — each only if
-    /// the lease is still the expired one. Returns the runs recovered, as they were before recovery.
+    /// the lease is still the expired one. <paramref name="recover"/> may answer null to leave a run as it is (its owner is
+    /// known to be alive). Returns the runs recovered, as they were before recovery.
     /// </summary>
-    Task<IReadOnlyList<TaskRun>> RecoverExpiredAsync(DateTimeOffset now, int limit, Func<ClaimedRun, Completion> recover, CancellationToken cancellationToken);
+    Task<IReadOnlyList<TaskRun>> RecoverExpiredAsync(DateTimeOffset now, int limit, Func<ClaimedRun, Completion?> recover, CancellationToken cancellationToken);
 
     /// <summary>The earliest lease expiry of any running run, or null.</summary>
     Task<DateTimeOffset?> NextLeaseExpiryAsync(CancellationToken cancellationToken);

@@ -10,15 +10,21 @@ public static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/health", Health).WithTags("Health").WithSummary("Liveness and the state of the engine's loops (no token needed).");
+        app.MapGet("/api/health", Health).WithTags("Health").WithSummary("Liveness: ok, or degraded with the reasons (a failing loop, a run result not yet written); the state of the engine's loops (no token needed).");
         return app;
     }
 
-    private static Ok<HealthView> Health(Scheduler scheduler, IAgentCronStore store) => TypedResults.Ok(new HealthView(
-        scheduler.Health.Healthy ? "ok" : "degraded",
-        typeof(HealthApi).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
-        scheduler.Options.NodeId,
-        StoreFactory.Describe(store),
-        scheduler.Dispatcher.Running.Count,
-        scheduler.Health.Loops));
+    private static Ok<HealthView> Health(Scheduler scheduler, IAgentCronStore store)
+    {
+        // One reading of the reasons decides the status, so the two always agree.
+        var reasons = scheduler.Health.Reasons;
+        return TypedResults.Ok(new HealthView(
+            reasons.Count == 0 ? "ok" : "degraded",
+            reasons,
+            typeof(HealthApi).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+            scheduler.Options.NodeId,
+            StoreFactory.Describe(store),
+            scheduler.Dispatcher.Running.Count,
+            scheduler.Health.Loops));
+    }
 }

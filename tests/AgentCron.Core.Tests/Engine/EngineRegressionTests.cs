@@ -33,34 +33,6 @@ public class EngineRegressionTests
     }
 
     [Fact]
-    public async Task RunWhoseResultCannotBeWritten_IsRecoveredWhenItsLeaseRunsOut_NotRenewedForever()
-    {
-        await using var engine = await EngineHarness.StartAsync();
-        var task = await engine.CreateTaskAsync(null, new TaskPolicies { Overlap = OverlapPolicy.Allow, Retries = 2 });
-        var other = await engine.CreateTaskAsync(null, new TaskPolicies { Overlap = OverlapPolicy.Allow });
-        var victim = await engine.RunNowAsync(task);
-        await engine.RunNowAsync(other);
-        Assert.Equal(2, await engine.DispatchAsync());
-        var first = await engine.Runner.NextStartedAsync();
-        var second = await engine.Runner.NextStartedAsync();
-        Execute(engine, "CREATE TRIGGER refuse_success BEFORE UPDATE OF status ON runs WHEN NEW.status = 'succeeded' BEGIN SELECT RAISE(ABORT, 'disk error'); END;");
-
-        // The other run keeps going, so the heartbeat keeps working while the victim's result write fails every time.
-        (first.Request.Run.Id == victim.Id ? first : second).Succeed();
-        engine.StartHeartbeat();
-        var recovered = await Eventually.GetAsync(async () =>
-        {
-            engine.Time.Advance(TimeSpan.FromSeconds(5));
-            await engine.RecoverAsync();
-            var run = await engine.RunAsync(victim.Id);
-            return run.Status == RunStatus.Running ? null : run;
-        }, Patience, "the victim to be recovered");
-
-        Assert.Equal((RunStatus.Queued, 2), (recovered.Status, recovered.Attempt));
-        Assert.Contains("lease expired", recovered.Error, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Dispatcher_WakesForTheNextRunDue_WhileAnotherDueRunIsBlocked()
     {
         await using var engine = await EngineHarness.StartAsync();
@@ -205,12 +177,6 @@ public class EngineRegressionTests
         var connection = new SqliteConnection($"Data Source={engine.Store.Path}");
         connection.Open();
         return connection;
-    }
-
-    private static void Execute(EngineHarness engine, string sql)
-    {
-        using var connection = Open(engine);
-        Execute(connection, sql);
     }
 
     private static void Execute(SqliteConnection connection, string sql)

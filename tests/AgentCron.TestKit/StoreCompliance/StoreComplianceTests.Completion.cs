@@ -250,6 +250,24 @@ public abstract partial class StoreComplianceTests
     }
 
     [Fact]
+    public async Task RecoverExpiredAsync_LeavesARunAsItIs_WhenRecoverAnswersNull()
+    {
+        var task = await CreateTaskAsync();
+        var held = await InsertRunAsync(task, T0.AddMinutes(-1), exclusive: false);
+        var dead = await InsertRunAsync(task, T0.AddMinutes(-1).AddTicks(10), exclusive: false);
+        await Store.Runs.ClaimAsync("node-a", T0, T0.AddSeconds(30), 2, None);
+        var heldBefore = await FindRunAsync(held.Id);
+
+        var recovered = await Store.Runs.RecoverExpiredAsync(T0.AddMinutes(1), 10, c => c.Run.Id == held.Id ? null : Retry(c, T0.AddMinutes(1), "lease expired"), None);
+
+        Assert.Equal(dead.Id, Assert.Single(recovered).Id);
+        Assert.Equal(heldBefore, await FindRunAsync(held.Id));
+        Assert.Empty(await ReadLogAsync(held.Id));
+        var requeued = await FindRunAsync(dead.Id);
+        Assert.Equal((RunStatus.Queued, 2), (requeued.Status, requeued.Attempt));
+    }
+
+    [Fact]
     public async Task CancelAsync_CancelsQueuedRunAtOnce_AndUpdatesItsTask()
     {
         var task = await CreateTaskAsync();
