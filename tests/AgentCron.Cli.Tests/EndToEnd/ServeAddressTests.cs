@@ -22,7 +22,7 @@ public sealed class ServeAddressTests : IDisposable
     [InlineData("AGENTCRON__KESTREL__ENDPOINTS__LAN__URL", "http://0.0.0.0:{0}", "AGENTCRON__KESTREL__ENDPOINTS__LAN__URL")]
     public async Task Serve_RefusesToStartNamingTheVariableAndTheFlag_WhenAnAddressVariableReachesBeyondLoopback(string variable, string url, string source)
     {
-        var port = AgentCronProcess.FreePort();
+        var port = LoopbackPort.Free();
         var address = string.Format(System.Globalization.CultureInfo.InvariantCulture, url, port);
 
         var serve = await AgentCronProcess.RunAsync(new Dictionary<string, string> { [variable] = address }, "serve", "--home", _home.Path);
@@ -38,7 +38,7 @@ public sealed class ServeAddressTests : IDisposable
     [Fact]
     public async Task Serve_ListensWhereTheFlagSaysAndSuggestsTheCommandThatStartedIt_WhenTheEnvironmentSaysOtherwise()
     {
-        var ignored = $"http://0.0.0.0:{AgentCronProcess.FreePort()}";
+        var ignored = $"http://0.0.0.0:{LoopbackPort.Free()}";
         await using var daemon = await DaemonProcess.StartAsync(_home.Path, new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = ignored,

@@ -29,7 +29,7 @@ public sealed class StartCheckTests : IDisposable
     [Fact]
     public async Task Serve_Exits1NamingTheServer_NotThePassword_WhenPostgresCannotBeReached()
     {
-        var port = AgentCronProcess.FreePort();
+        var port = LoopbackPort.Free();
 
         var result = await ServeAsync("--db", $"postgres:Host=127.0.0.1;Port={port};Database=agentcron;Username=cron;Password=s3cret-pw");
 
@@ -70,5 +70,5 @@ public sealed class StartCheckTests : IDisposable
 
     private Task<CliResult> ServeAsync(params string[] args) => AgentCronProcess.RunAsync(
         new Dictionary<string, string> { ["AGENTCRON_HOME"] = _home.Path },
-        ["serve", "--home", _home.Path, "--urls", $"http://127.0.0.1:{AgentCronProcess.FreePort()}", .. args]);
+        ["serve", "--home", _home.Path, "--urls", $"http://127.0.0.1:{LoopbackPort.Free()}", .. args]);
 }
