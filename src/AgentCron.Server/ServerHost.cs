@@ -36,6 +36,7 @@ public static class ServerHost
             Console.WriteLine($"  API:     {url}/api   (OpenAPI: {url}/openapi/v1.json)");
             Console.WriteLine($"  UI:      {url}/   (a start page for now; the full web UI is a later milestone)");
             Console.WriteLine($"  Token:   {AgentCronPaths.TokenFile(app.Home)}");
+            Console.WriteLine($"  Sandbox: {app.Sandbox.Note}");
             Console.WriteLine($"  Try:     AGENTCRON_URL={url} AGENTCRON_HOME={app.Home} agentcron task list");
             // On SIGTERM/Ctrl-C the engine stops taking work at once, while the web server finishes its requests.
             Task? engineStopped = null;

@@ -46,7 +46,8 @@ public sealed class CommandRunner : IAgentRunner
 
         if (Executables.Find(argv[0], request.WorkingDirectory) is not { } program)
         {
-            return Failure($"command not found: '{argv[0]}' (not an executable file, and not on PATH={Environment.GetEnvironmentVariable("PATH")})");
+            // The command, not the daemon's PATH: the error is shown to whoever reads the run.
+            return Failure($"command not found: '{argv[0]}' is not an executable file and is not on the daemon's PATH");
         }
 
         var stdout = new StringBuilder();

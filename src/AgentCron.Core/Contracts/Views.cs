@@ -160,5 +160,12 @@ public sealed record PageView<T>(IReadOnlyList<T> Items, string? NextCursor);
 /// <summary>The next occurrences of a trigger.</summary>
 public sealed record PreviewView(TriggerView Trigger, IReadOnlyList<DateTimeOffset> Occurrences);
 
-/// <summary>Liveness and the engine's loops.</summary>
-public sealed record HealthView(string Status, string Version, string Node, string Store, int RunningRuns, IReadOnlyDictionary<string, Engine.LoopHealth> Loops);
+/// <summary>Liveness, the engine's loops, and what confines runs.</summary>
+public sealed record HealthView(string Status, string Version, string Node, string Store, int RunningRuns, IReadOnlyDictionary<string, Engine.LoopHealth> Loops, SandboxView Sandbox);
+
+/// <summary>
+/// What confines this daemon's runs: <see cref="Status"/> <c>on</c> (bubblewrap), <c>off</c> (bubblewrap cannot be used
+/// and <c>Sandbox:AllowUnsandboxed</c> accepts that) or <c>unavailable</c> (runs that start a process fail); <see cref="Note"/>
+/// says why and what to do.
+/// </summary>
+public sealed record SandboxView(string Status, string Note);

@@ -1,6 +1,8 @@
 using AgentCron.Core.Contracts;
 using AgentCron.Core.Engine;
+using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
+using AgentCron.Core.Processes;
 using AgentCron.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -14,11 +16,12 @@ public static class HealthApi
         return app;
     }
 
-    private static Ok<HealthView> Health(Scheduler scheduler, IAgentCronStore store) => TypedResults.Ok(new HealthView(
+    private static Ok<HealthView> Health(Scheduler scheduler, IAgentCronStore store, RunSandbox sandbox) => TypedResults.Ok(new HealthView(
         scheduler.Health.Healthy ? "ok" : "degraded",
         typeof(HealthApi).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
         scheduler.Options.NodeId,
         StoreFactory.Describe(store),
         scheduler.Dispatcher.Running.Count,
-        scheduler.Health.Loops));
+        scheduler.Health.Loops,
+        new SandboxView(EnumText.ToText(sandbox.Status), sandbox.Note)));
 }
