@@ -12,7 +12,7 @@ namespace AgentCron.Server.Tests;
 public sealed class RunTokenTests : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _home = new();
-    private readonly TempDirectory _claude = new(); // outside the data directory, which runs cannot see
+    private readonly TempDirectory _claude = new(); // what the runs write: outside the data directory, which runs cannot see
     private TestDaemon _daemon = null!;
     private ApiClient _admin = null!;
 
@@ -161,7 +161,7 @@ public sealed class RunTokenTests : IAsyncLifetime, IDisposable
     /// <summary>Starts a run whose command writes down the token it was given, then waits; returns the running run and the token.</summary>
     private async Task<(RunView Run, string Token)> StartRunAsync(bool recurringFollowUps, string? thread = null, bool claude = false)
     {
-        var file = claude ? _claude.File("claude-token") : _home.File($"token-{Guid.NewGuid():N}");
+        var file = claude ? _claude.File("claude-token") : _claude.File($"token-{Guid.NewGuid():N}");
         var task = await _admin.CreateTaskAsync(new
         {
             instructions = "hold on",
