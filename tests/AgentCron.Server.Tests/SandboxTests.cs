@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using AgentCron.Core;
 using AgentCron.Core.Contracts;
 using AgentCron.Server.Tests.Support;
@@ -124,38 +123,24 @@ public sealed class SandboxTests : IDisposable
     [Fact]
     public async Task Runs_FailSayingHowToInstallBubblewrap_WhenItIsMissing()
     {
-        Directory.CreateDirectory(Home);
-        File.WriteAllText(Path.Combine(Home, "config.yaml"), "Sandbox:\n  Executable: /nonexistent/bwrap\n");
-        await using var daemon = await TestDaemon.StartAsync(Home);
-        using var api = new ApiClient(daemon.App.Address, daemon.App.Token);
-
-        var health = await api.ExpectAsync<HealthView>(HttpMethod.Get, "/api/health", HttpStatusCode.OK);
-        var task = await api.CreateCommandTaskAsync("echo should-not-run");
-        var run = await api.WaitForFinishAsync((await api.RunNowAsync(task.Id)).Id);
+        var (health, run, log) = await RunOnceAsync("Executable: /nonexistent/bwrap", "echo should-not-run");
 
         Assert.Equal("unavailable", health.Sandbox.Status);
         Assert.Contains("sudo apt-get install bubblewrap", health.Sandbox.Note, StringComparison.Ordinal);
         Assert.Equal("failed", run.Status);
         Assert.StartsWith("the command runner failed: cannot start the agent without a sandbox: bubblewrap is not installed: '/nonexistent/bwrap'", run.Error, StringComparison.Ordinal);
         Assert.Contains("sudo apt-get install bubblewrap", run.Error, StringComparison.Ordinal);
-        Assert.DoesNotContain((await api.LogAsync(run.Id)).Items, e => e.Type == "process.started");
+        Assert.DoesNotContain(log.Items, e => e.Type == "process.started");
     }
 
     [Fact]
     public async Task Runs_StartUnsandboxed_WhenBubblewrapIsMissingAndTheSettingAcceptsIt()
     {
-        Directory.CreateDirectory(Home);
-        File.WriteAllText(Path.Combine(Home, "config.yaml"), "Sandbox:\n  Executable: /nonexistent/bwrap\n  AllowUnsandboxed: true\n");
-        await using var daemon = await TestDaemon.StartAsync(Home);
-        using var api = new ApiClient(daemon.App.Address, daemon.App.Token);
-
-        var health = await api.ExpectAsync<HealthView>(HttpMethod.Get, "/api/health", HttpStatusCode.OK);
-        var task = await api.CreateCommandTaskAsync("echo ran");
-        var run = await api.WaitForFinishAsync((await api.RunNowAsync(task.Id)).Id);
+        var (health, run, log) = await RunOnceAsync("Executable: /nonexistent/bwrap\n  AllowUnsandboxed: true", "echo ran");
 
         Assert.Equal("off", health.Sandbox.Status);
         Assert.Equal(("succeeded", "ran"), (run.Status, run.Output));
-        var started = Assert.Single((await api.LogAsync(run.Id)).Items, e => e.Type == "process.started");
+        var started = Assert.Single(log.Items, e => e.Type == "process.started");
         Assert.False(started.Data.GetProperty("sandboxed").GetBoolean());
     }
 
@@ -183,6 +168,20 @@ public sealed class SandboxTests : IDisposable
 
         Assert.EndsWith("config.yaml:2 (Sandbox:WorkRoot)", error.Field, StringComparison.Ordinal);
         Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>A daemon with <paramref name="sandboxSettings"/> under <c>Sandbox:</c> in its config.yaml runs <paramref name="command"/> once.</summary>
+    private async Task<(HealthView Health, RunView Run, LogView Log)> RunOnceAsync(string sandboxSettings, string command)
+    {
+        Directory.CreateDirectory(Home);
+        File.WriteAllText(Path.Combine(Home, "config.yaml"), $"Sandbox:\n  {sandboxSettings}\n");
+        await using var daemon = await TestDaemon.StartAsync(Home);
+        using var api = new ApiClient(daemon.App.Address, daemon.App.Token);
+
+        var health = await api.ExpectAsync<HealthView>(HttpMethod.Get, "/api/health", HttpStatusCode.OK);
+        var task = await api.CreateCommandTaskAsync(command);
+        var run = await api.WaitForFinishAsync((await api.RunNowAsync(task.Id)).Id);
+        return (health, run, await api.LogAsync(run.Id));
     }
 
     private static List<string> Texts(LogView log, string type) =>
