@@ -39,11 +39,6 @@ public sealed class CommandRunner : IAgentRunner
     public async Task<RunnerResult> RunAsync(RunRequest request, IRunLogWriter log, CancellationToken cancellationToken)
     {
         var argv = CommandLine.Split(request.Task.Agent.Command ?? "");
-        if (!Directory.Exists(request.WorkingDirectory))
-        {
-            return Failure($"the working directory '{request.WorkingDirectory}' does not exist");
-        }
-
         if (Executables.Find(argv[0], request.WorkingDirectory) is not { } program)
         {
             // The command, not the daemon's PATH: the error is shown to whoever reads the run.

@@ -29,7 +29,8 @@ public static class AgentProcess
     /// <summary>
     /// Runs <paramref name="program"/> with <paramref name="args"/> to its end. Throws <see cref="OperationCanceledException"/>
     /// when <paramref name="cancellationToken"/> stopped it (after killing its group), and <see cref="InvalidOperationException"/>
-    /// without starting it when the sandbox is unavailable or the working directory is one runs may not see.
+    /// without starting it when the sandbox is unavailable, or the working directory is one runs may not see or a directory
+    /// the task names that does not exist (the task's own folder is made, readable by the daemon's user only).
     /// </summary>
     /// <param name="program">The resolved program path.</param>
     /// <param name="args">Its arguments, passed as they are (no shell).</param>
@@ -119,6 +120,24 @@ public static class AgentProcess
         if (sandbox.Hides(request.WorkingDirectory))
         {
             throw new InvalidOperationException($"the working directory '{request.WorkingDirectory}' is inside the daemon's data directory, which runs cannot see; set the task's agent.cwd to a directory outside it");
+        }
+
+        if (!Directory.Exists(request.WorkingDirectory))
+        {
+            // A folder the task names is never made (it may be a typo, or a disk not mounted); its own folder is, now.
+            if (request.Task.Agent.Cwd is not null)
+            {
+                throw new InvalidOperationException($"the working directory '{request.WorkingDirectory}' does not exist");
+            }
+
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(request.WorkingDirectory);
+            }
+            else
+            {
+                Directory.CreateDirectory(request.WorkingDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
         }
 
         if (sandbox.Status == SandboxStatus.On)

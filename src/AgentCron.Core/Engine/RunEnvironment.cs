@@ -15,31 +15,14 @@ namespace AgentCron.Core.Engine;
 public sealed record RunEnvironment(string DaemonUrl, string WorkRoot, Processes.RunSandbox Sandbox, Security.RunTokens? Tokens = null, int MaxFollowUpsPerRun = 5)
 {
     /// <summary>
-    /// Where a run of <paramref name="task"/> starts: its <c>agent.cwd</c>, else a folder under <see cref="WorkRoot"/> made
-    /// now if missing (readable by the daemon's user only): the task's own, named after its slug — or, for a task anchored
-    /// to a chat thread, the one all tasks of that thread share (<c>_threads/…</c>), because some agent CLIs keep their
-    /// sessions per directory and a follow-up on the thread must find the session it resumes.
+    /// Where a run of <paramref name="task"/> starts: its <c>agent.cwd</c>, else a folder under <see cref="WorkRoot"/> (made
+    /// when a process first needs it): the task's own, named after its slug — or, for a task anchored to a chat thread,
+    /// the one all tasks of that thread share (<c>_threads/…</c>), because some agent CLIs keep their sessions per
+    /// directory and a follow-up on the thread must find the session it resumes.
     /// </summary>
-    public string WorkingDirectory(AgentTask task)
-    {
-        if (task.Agent.Cwd is { } cwd)
-        {
-            return cwd;
-        }
-
+    public string WorkingDirectory(AgentTask task) =>
         // Slugs are lower-case letters, digits and dashes: "_threads" is never one.
-        var folder = task.Thread is { } thread ? Path.Combine(WorkRoot, "_threads", FolderName(thread.ToString())) : Path.Combine(WorkRoot, task.Slug);
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(folder);
-        }
-        else
-        {
-            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        return folder;
-    }
+        task.Agent.Cwd ?? (task.Thread is { } thread ? Path.Combine(WorkRoot, "_threads", FolderName(thread.ToString())) : Path.Combine(WorkRoot, task.Slug));
 
     /// <summary>The scheduling section for an agent of <paramref name="task"/>, or null when its runs get no token to act on it.</summary>
     public string? SchedulingPrompt(AgentTask task) => Tokens is null ? null : Tasks.AgentPrompt.Section(task.Thread?.ToString(), MaxFollowUpsPerRun);

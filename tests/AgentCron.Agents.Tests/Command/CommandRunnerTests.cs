@@ -167,15 +167,27 @@ public class CommandRunnerTests : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_FailsNamingDirectory_WhenWorkingDirectoryIsMissing()
+    public async Task RunAsync_FailsNamingDirectory_WhenTheDirectoryTheTaskNamesIsMissing()
     {
         var missing = _dir.File("does-not-exist");
 
-        var result = await RunAsync("echo hi", workingDirectory: missing);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RunAsync("echo hi", workingDirectory: missing, cwd: missing));
 
-        Assert.False(result.Succeeded);
-        Assert.Null(result.ExitCode);
-        Assert.Equal($"the working directory '{missing}' does not exist", result.Error);
+        Assert.Equal($"the working directory '{missing}' does not exist", error.Message);
+        Assert.False(Directory.Exists(missing));
+        Assert.Empty(_log.Entries);
+    }
+
+    [Fact]
+    public async Task RunAsync_MakesTheTasksOwnFolderForTheDaemonsUserOnly_WhenItIsMissing()
+    {
+        var folder = _dir.File("work/test");
+
+        var result = await RunAsync("pwd", workingDirectory: folder);
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal(folder, result.Output);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
     }
 
     [Fact]
@@ -400,7 +412,8 @@ public class CommandRunnerTests : IDisposable
     /// <summary>An argument of <c>sleep</c> no other process has, to find one process among all.</summary>
     private static string Marker() => $"300.{Random.Shared.Next(100_000, 999_999)}";
 
-    private Task<RunnerResult> RunAsync(string command, string prompt = "the prompt", string? workingDirectory = null, Action<int>? processStarted = null, RunSandbox? sandbox = null, CancellationToken cancellationToken = default)
+    /// <summary>Runs <paramref name="command"/> in <paramref name="workingDirectory"/> (else the test's folder); <paramref name="cwd"/> is the task's <c>agent.cwd</c>.</summary>
+    private Task<RunnerResult> RunAsync(string command, string prompt = "the prompt", string? workingDirectory = null, Action<int>? processStarted = null, RunSandbox? sandbox = null, string? cwd = null, CancellationToken cancellationToken = default)
     {
         var time = new FakeTimeProvider();
         var task = new AgentTask
@@ -409,7 +422,7 @@ public class CommandRunnerTests : IDisposable
             Slug = "test",
             Name = "test",
             Instructions = prompt,
-            Agent = new AgentSelection { Command = command },
+            Agent = new AgentSelection { Command = command, Cwd = cwd },
             Thread = new ThreadAnchor("slack", "C1", "42"),
         };
         var run = new TaskRun { Id = "r_test", TaskId = task.Id, Occurrence = "manual:r_test", ScheduledFor = time.GetUtcNow(), Status = RunStatus.Running };
