@@ -6,7 +6,7 @@ using AgentCron.Sqlite;
 
 namespace AgentCron.Server.Hosting;
 
-/// <summary>Where runs work and what confines them (configuration section <c>Sandbox</c>; docs/agents.md, "What a run can reach").</summary>
+/// <summary>Where runs work and what confines them (configuration section <c>Sandbox</c>; docs/agents.md, "Where runs work and what they can reach").</summary>
 public sealed record SandboxOptions
 {
     /// <summary>The bubblewrap program, a path or a name on PATH; empty: <c>bwrap</c>.</summary>
@@ -19,7 +19,7 @@ public sealed record SandboxOptions
     public bool AllowUnsandboxed { get; init; }
 
     /// <summary>
-    /// Under which the working folder of each task without <c>agent.cwd</c> is made (<c>WORKROOT/SLUG</c>); an absolute path
+    /// Under which the working folder of each task without <c>agent.cwd</c> is made (<c>WORKROOT/SLUG</c>; tasks on a chat thread share <c>WORKROOT/_threads/THREAD</c>); an absolute path
     /// outside the data directory. Empty: <c>HOME-work</c> beside the data directory (<c>~/.local/share/agentcron-work</c>).
     /// </summary>
     public string? WorkRoot { get; init; }
