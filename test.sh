@@ -12,6 +12,8 @@ install_prerequisites() {
   local missing=()
   [ -d /usr/share/zoneinfo/Europe ] || missing+=(tzdata)
   command -v setsid >/dev/null || missing+=(util-linux)
+  # Every agent process runs in a bubblewrap sandbox; the sandbox tests need the real one.
+  command -v bwrap >/dev/null || missing+=(bubblewrap)
   # The PostgreSQL store's tests start a throwaway cluster with the server binaries (initdb, pg_ctl) of Debian's package.
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
   if [ ${#missing[@]} -gt 0 ]; then

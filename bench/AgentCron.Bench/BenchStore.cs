@@ -6,6 +6,7 @@ using AgentCron.Core.Ports;
 using AgentCron.Core.Triggers;
 using AgentCron.Postgres;
 using AgentCron.Sqlite;
+using AgentCron.TestKit;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentCron.Bench;
@@ -122,7 +123,7 @@ internal sealed class BenchStore : IAsyncDisposable
         Store,
         new RunnerRegistry([runner], NoopRunner.Id),
         options,
-        new RunEnvironment("http://127.0.0.1:0", Directory),
+        new RunEnvironment("http://127.0.0.1:0", Directory, TestSandbox.None),
         Time,
         NullLogger<Scheduler>.Instance);
 

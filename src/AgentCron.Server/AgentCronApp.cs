@@ -2,6 +2,7 @@ using AgentCron.Core;
 using AgentCron.Core.Engine;
 using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
+using AgentCron.Core.Processes;
 using AgentCron.Core.Tasks;
 using AgentCron.Core.Time;
 using AgentCron.Server.Api;
@@ -82,11 +83,16 @@ public sealed class AgentCronApp : IAsyncDisposable
         services.AddSingleton(new TaskDefaults(zone, new TaskPolicies(), followUps.MaxPerRun));
         var runTokens = new Core.Security.RunTokens(System.Text.Encoding.UTF8.GetBytes(TokenFile.LoadOrCreate(Path.Combine(home, "run-token.key"))));
         services.AddSingleton(runTokens);
+        var sandboxing = Settings.Bind<SandboxOptions>(config, "Sandbox", yaml);
+        var workRoot = Settings.Located(yaml, "Sandbox:WorkRoot", () => sandboxing.WorkRootFor(home));
         // --db wins; else the configuration's Db (config.yaml or AGENTCRON__DB), which keeps a password off the command line.
-        services.AddSingleton(StoreFactory.Open(options.Db ?? config["Db"], home, time));
+        var store = StoreFactory.Open(options.Db ?? config["Db"], home, time);
+        services.AddSingleton(store);
         AgentRunners.Add(services, config, yaml, home);
         services.AddSingleton(sp => new RunnerRegistry(sp.GetServices<IAgentRunner>(), config["Defaults:Agent"] ?? "command"));
-        services.AddSingleton(sp => new RunEnvironment(ListeningAddress(sp).ToString().TrimEnd('/'), home, runTokens, followUps.MaxPerRun));
+        var sandbox = sandboxing.SandboxFor(home, configFile, store);
+        services.AddSingleton(sandbox);
+        services.AddSingleton(sp => new RunEnvironment(ListeningAddress(sp).ToString().TrimEnd('/'), workRoot, sandbox, runTokens, followUps.MaxPerRun));
         services.AddSingleton<Scheduler>();
         services.AddSingleton<TaskService>();
         services.AddSingleton(new ApiToken(token));
@@ -110,12 +116,20 @@ public sealed class AgentCronApp : IAsyncDisposable
     public IAgentCronStore Store => Services.GetRequiredService<IAgentCronStore>();
     public Scheduler Scheduler => Services.GetRequiredService<Scheduler>();
 
+    /// <summary>What confines this daemon's runs.</summary>
+    public RunSandbox Sandbox => Services.GetRequiredService<RunSandbox>();
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await Store.MigrateAsync(cancellationToken);
         await Web.StartAsync(cancellationToken);
         Address = ListeningAddress(Services);
         Addresses = [.. BoundAddresses(Services)];
+        if (Sandbox.Status != SandboxStatus.On)
+        {
+            Services.GetRequiredService<ILogger<AgentCronApp>>().LogWarning("Runs are not sandboxed: {Sandbox}", Sandbox.Note);
+        }
+
         Scheduler.Start();
     }
 

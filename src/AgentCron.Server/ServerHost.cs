@@ -83,6 +83,7 @@ public static class ServerHost
               API:       {url}/api   (OpenAPI: {url}/openapi/v1.json)
               UI:        {url}/   (a start page for now; the full web UI is a later milestone)
               Token:     {AgentCronPaths.TokenFile(app.Home)}
+              Sandbox:   {app.Sandbox.Note}
               Try:       AGENTCRON_URL={url} AGENTCRON_HOME={app.Home} {(string.IsNullOrWhiteSpace(cli) ? "agentcron" : cli)} task list
 
             """;

@@ -12,13 +12,14 @@ namespace AgentCron.Server.Tests;
 public sealed class RunTokenTests : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _home = new();
+    private readonly TempDirectory _claude = new(); // what the runs write: outside the data directory, which runs cannot see
     private TestDaemon _daemon = null!;
     private ApiClient _admin = null!;
 
     public async Task InitializeAsync()
     {
         // A stand-in "claude" that only writes down its run's token and waits: follow-ups of its runs are Claude Code tasks.
-        var claude = _home.Script("fake-claude", $"#!/bin/sh\necho $AGENTCRON_TOKEN > {_home.File("claude-token")}\nsleep 60\n");
+        var claude = _claude.Script("fake-claude", $"#!/bin/sh\necho $AGENTCRON_TOKEN > {_claude.File("claude-token")}\nsleep 60\n");
         File.WriteAllText(_home.File("config.yaml"), $"FollowUps:\n  MaxPerRun: 3\nEngine:\n  ShutdownGrace: 00:00:00\nAgents:\n  Claude:\n    Executable: {claude}\n");
         _daemon = await TestDaemon.StartAsync(_home.Path);
         _admin = new ApiClient(_daemon.App.Address, _daemon.App.Token);
@@ -30,7 +31,11 @@ public sealed class RunTokenTests : IAsyncLifetime, IDisposable
         await _daemon.DisposeAsync();
     }
 
-    public void Dispose() => _home.Dispose();
+    public void Dispose()
+    {
+        _home.Dispose();
+        _claude.Dispose();
+    }
 
     [Fact]
     public async Task RunToken_CreatesReadsAndCancelsTasks_ButNothingElse()
@@ -156,7 +161,7 @@ public sealed class RunTokenTests : IAsyncLifetime, IDisposable
     /// <summary>Starts a run whose command writes down the token it was given, then waits; returns the running run and the token.</summary>
     private async Task<(RunView Run, string Token)> StartRunAsync(bool recurringFollowUps, string? thread = null, bool claude = false)
     {
-        var file = claude ? _home.File("claude-token") : _home.File($"token-{Guid.NewGuid():N}");
+        var file = claude ? _claude.File("claude-token") : _claude.File($"token-{Guid.NewGuid():N}");
         var task = await _admin.CreateTaskAsync(new
         {
             instructions = "hold on",

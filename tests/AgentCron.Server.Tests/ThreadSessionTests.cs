@@ -12,13 +12,14 @@ public sealed class ThreadSessionTests : IAsyncLifetime, IDisposable
 {
     private const string Thread = "slack:C024BE91L:1700000000.000100";
     private readonly TempDirectory _home = new();
+    private readonly TempDirectory _claudeHome = new(); // outside the data directory, which runs cannot see
     private FakeModelServer _model = null!;
 
     public async Task InitializeAsync()
     {
         _model = await FakeModelServer.StartAsync();
         File.WriteAllText(_home.File("config.yaml"), $"""
-            {_model.ClaudeConfig(_home.Path)}
+            {_model.ClaudeConfig(_claudeHome.Path)}
               OpenAi:
                 BaseUrl: {_model.BaseUrl}/v1
                 Model: fake-gpt
@@ -27,7 +28,11 @@ public sealed class ThreadSessionTests : IAsyncLifetime, IDisposable
 
     public async Task DisposeAsync() => await _model.DisposeAsync();
 
-    public void Dispose() => _home.Dispose();
+    public void Dispose()
+    {
+        _home.Dispose();
+        _claudeHome.Dispose();
+    }
 
     [Fact]
     public async Task FollowUpOnTheSameThread_ResumesTheAgentsSession_WithTheEarlierContext()

@@ -1,6 +1,9 @@
 namespace AgentCron.TestKit;
 
-/// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
+/// <summary>
+/// A fresh directory under the system temp folder, deleted on dispose — with the <c>PATH-work</c> folder beside it, where a
+/// daemon whose data directory this is makes its tasks' working folders.
+/// </summary>
 public sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
@@ -24,13 +27,16 @@ public sealed class TempDirectory : IDisposable
 
     public void Dispose()
     {
-        try
+        foreach (var directory in new[] { Path, Path + "-work" }.Where(Directory.Exists))
         {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A process of the test may still hold a file; the OS cleans temp eventually.
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A process of the test may still hold a file; the OS cleans temp eventually.
+            }
         }
     }
 }

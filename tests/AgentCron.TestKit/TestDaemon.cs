@@ -24,10 +24,11 @@ public sealed class TestDaemon : IAsyncDisposable
     /// <summary>An HTTP client with the token.</summary>
     public HttpClient Client { get; }
 
-    public static async Task<TestDaemon> StartAsync(string? home = null, TimeProvider? time = null)
+    /// <summary>Starts a daemon on <paramref name="home"/> (else a data directory of its own), with <c>serve</c>'s <paramref name="db"/> and <paramref name="config"/> if given.</summary>
+    public static async Task<TestDaemon> StartAsync(string? home = null, TimeProvider? time = null, string? db = null, string? config = null)
     {
         var ownHome = home is null ? new TempDirectory() : null;
-        var app = AgentCronApp.Create(new ServeOptions(Home: home ?? ownHome!.Path, Urls: "http://127.0.0.1:0"), time);
+        var app = AgentCronApp.Create(new ServeOptions(Home: home ?? ownHome!.Path, Db: db, Urls: "http://127.0.0.1:0", Config: config), time);
         await app.StartAsync(CancellationToken.None);
         return new TestDaemon(app, ownHome);
     }

@@ -39,14 +39,10 @@ public sealed class CommandRunner : IAgentRunner
     public async Task<RunnerResult> RunAsync(RunRequest request, IRunLogWriter log, CancellationToken cancellationToken)
     {
         var argv = CommandLine.Split(request.Task.Agent.Command ?? "");
-        if (!Directory.Exists(request.WorkingDirectory))
-        {
-            return Failure($"the working directory '{request.WorkingDirectory}' does not exist");
-        }
-
         if (Executables.Find(argv[0], request.WorkingDirectory) is not { } program)
         {
-            return Failure($"command not found: '{argv[0]}' (not an executable file, and not on PATH={Environment.GetEnvironmentVariable("PATH")})");
+            // The command, not the daemon's PATH: the error is shown to whoever reads the run.
+            return Failure($"command not found: '{argv[0]}' is not an executable file and is not on the daemon's PATH");
         }
 
         var stdout = new StringBuilder();

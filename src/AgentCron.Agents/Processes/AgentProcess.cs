@@ -9,9 +9,11 @@ namespace AgentCron.Agents.Processes;
 public sealed record ProcessExit(int ExitCode, IReadOnlyList<string> StderrTail);
 
 /// <summary>
-/// Runs one agent program the way every runner must: as the leader of a new process group (through <c>setsid</c>),
-/// with a text on stdin, each output line handed over as it arrives, and the whole group killed on cancellation — and
-/// also when the program exits, so nothing it started in the background outlives the run.
+/// Runs one agent program the way every runner must: inside the run's sandbox (<see cref="RunRequest.Sandbox"/>, see
+/// <see cref="Bubblewrap"/>), as the leader of a new process group (through <c>setsid</c>), with a text on stdin, each
+/// output line handed over as it arrives, and the whole group killed on cancellation — and also when the program exits,
+/// so nothing it started in the background outlives the run (in the sandbox, not even what left the group: it dies
+/// with the sandbox's PID namespace, whose init is in the group).
 /// </summary>
 public static class AgentProcess
 {
@@ -26,7 +28,9 @@ public static class AgentProcess
 
     /// <summary>
     /// Runs <paramref name="program"/> with <paramref name="args"/> to its end. Throws <see cref="OperationCanceledException"/>
-    /// when <paramref name="cancellationToken"/> stopped it (after killing its group).
+    /// when <paramref name="cancellationToken"/> stopped it (after killing its group), and <see cref="InvalidOperationException"/>
+    /// without starting it when the sandbox is unavailable, or the working directory is one runs may not see or a directory
+    /// the task names that does not exist (the task's own folder is made, readable by the daemon's user only).
     /// </summary>
     /// <param name="program">The resolved program path.</param>
     /// <param name="args">Its arguments, passed as they are (no shell).</param>
@@ -57,7 +61,7 @@ public static class AgentProcess
         process.Start();
         var pid = process.Id;
         request.ProcessStarted(pid);
-        log.Write("process.started", new { pid, argv = args.Prepend(program) });
+        log.Write("process.started", new { pid, argv = args.Prepend(program), sandboxed = request.Sandbox.Status == SandboxStatus.On });
 
         var stderrTail = new Queue<string>();
         var reading = Task.WhenAll(
@@ -107,8 +111,44 @@ public static class AgentProcess
 
     private static ProcessStartInfo StartInfo(string program, IEnumerable<string> args, RunRequest request)
     {
-        // setsid makes the program the leader of a new session and process group (it execs in place, so the pid is the
-        // program's); killing the group then reaches every descendant that did not leave it on purpose.
+        var sandbox = request.Sandbox;
+        if (sandbox.Status == SandboxStatus.Unavailable)
+        {
+            throw new InvalidOperationException($"cannot start the agent without a sandbox: {sandbox.Problem} (Sandbox:AllowUnsandboxed: true would run agents unsandboxed)");
+        }
+
+        if (sandbox.Hides(request.WorkingDirectory))
+        {
+            throw new InvalidOperationException($"the working directory '{request.WorkingDirectory}' is inside the daemon's data directory, which runs cannot see; set the task's agent.cwd to a directory outside it");
+        }
+
+        if (!Directory.Exists(request.WorkingDirectory))
+        {
+            // A folder the task names is never made (it may be a typo, or a disk not mounted); its own folder is, now.
+            if (request.Task.Agent.Cwd is not null)
+            {
+                throw new InvalidOperationException($"the working directory '{request.WorkingDirectory}' does not exist");
+            }
+
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(request.WorkingDirectory);
+            }
+            else
+            {
+                Directory.CreateDirectory(request.WorkingDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+
+        if (sandbox.Status == SandboxStatus.On)
+        {
+            args = Bubblewrap.Arguments(sandbox, request.WorkingDirectory, program, args);
+            program = sandbox.Executable!;
+        }
+
+        // setsid makes the program (bubblewrap, when sandboxed) the leader of a new session and process group (it execs
+        // in place, so the pid is the program's); killing the group then reaches every descendant that did not leave it
+        // on purpose.
         var useSetsid = OperatingSystem.IsLinux() && File.Exists("/usr/bin/setsid");
         var start = new ProcessStartInfo
         {
@@ -131,8 +171,9 @@ public static class AgentProcess
             start.ArgumentList.Add(arg);
         }
 
-        // The daemon's own token and its configuration (which may carry secrets) must never reach an agent.
-        foreach (var name in start.Environment.Keys.Where(k => k == "AGENTCRON_TOKEN" || k.StartsWith("AGENTCRON__", StringComparison.Ordinal)).ToList())
+        // The daemon's own token and its configuration (which may carry secrets) must never reach an agent — in any letter
+        // case, since .NET reads AGENTCRON__ settings case-insensitively.
+        foreach (var name in start.Environment.Keys.Where(k => k.Equals("AGENTCRON_TOKEN", StringComparison.OrdinalIgnoreCase) || k.StartsWith("AGENTCRON__", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             start.Environment.Remove(name);
         }

@@ -167,7 +167,15 @@ public sealed record PageView<T>(IReadOnlyList<T> Items, string? NextCursor);
 public sealed record PreviewView(TriggerView Trigger, IReadOnlyList<DateTimeOffset> Occurrences);
 
 /// <summary>
-/// Liveness and the engine's loops. <see cref="Status"/> is <c>ok</c> or <c>degraded</c>; <see cref="Reasons"/> says why
-/// it is degraded (a loop whose last pass failed, a run's result that could not be written yet), empty when ok.
+/// Liveness, the engine's loops, and what confines runs. <see cref="Status"/> is <c>ok</c> or <c>degraded</c>;
+/// <see cref="Reasons"/> says why it is degraded (a loop whose last pass failed, a run's result that could not be written
+/// yet), empty when ok.
 /// </summary>
-public sealed record HealthView(string Status, IReadOnlyList<string> Reasons, string Version, string Node, string Store, int RunningRuns, IReadOnlyDictionary<string, Engine.LoopHealth> Loops);
+public sealed record HealthView(string Status, IReadOnlyList<string> Reasons, string Version, string Node, string Store, int RunningRuns, IReadOnlyDictionary<string, Engine.LoopHealth> Loops, SandboxView Sandbox);
+
+/// <summary>
+/// What confines this daemon's runs: <see cref="Status"/> <c>on</c> (bubblewrap), <c>off</c> (bubblewrap cannot be used
+/// and <c>Sandbox:AllowUnsandboxed</c> accepts that) or <c>unavailable</c> (runs that start a process fail); <see cref="Note"/>
+/// says why and what to do.
+/// </summary>
+public sealed record SandboxView(string Status, string Note);

@@ -293,7 +293,7 @@ public sealed class Dispatcher : IDisposable
                 log.Write("session.resumed", new { thread = session.Thread, provider = session.Provider, sessionId = session.SessionId });
             }
 
-            var request = new RunRequest(run, task, task.Agent.Cwd ?? _environment.DefaultWorkingDirectory, _environment.For(run, task), pid =>
+            var request = new RunRequest(run, task, _environment.WorkingDirectory(task), _environment.Sandbox, _environment.For(run, task), pid =>
                 recordingProcess(_store.Runs.SetProcessAsync(run.Id, run.Attempt, _options.NodeId, Environment.MachineName, pid, ProcessGroup.Identify(pid), CancellationToken.None)),
                 session?.SessionId,
                 _environment.SchedulingPrompt(task));

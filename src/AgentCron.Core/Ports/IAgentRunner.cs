@@ -34,7 +34,8 @@ public sealed record AgentInfo(bool Available, string? Path, string? Version, st
 /// <summary>Everything a runner needs for one attempt.</summary>
 /// <param name="Run">The run, with the number of this attempt.</param>
 /// <param name="Task">The task as it was when the run was claimed.</param>
-/// <param name="WorkingDirectory">Where the agent process starts.</param>
+/// <param name="WorkingDirectory">Where the agent process starts: the task's <c>agent.cwd</c>, or a folder of its own that <c>AgentProcess</c> makes when missing.</param>
+/// <param name="Sandbox">What confines the agent's processes and what they may not see (<c>AgentProcess</c> applies it to every process).</param>
 /// <param name="Environment">Variables to add to the agent's environment (<c>AGENTCRON_*</c>).</param>
 /// <param name="ProcessStarted">Called with the agent's process id as soon as it starts.</param>
 /// <param name="ResumeSessionId">The agent's native session to continue (<c>claude --resume</c>, …); null starts a new one.</param>
@@ -43,6 +44,7 @@ public sealed record RunRequest(
     TaskRun Run,
     AgentTask Task,
     string WorkingDirectory,
+    Processes.RunSandbox Sandbox,
     IReadOnlyDictionary<string, string> Environment,
     Action<int> ProcessStarted,
     string? ResumeSessionId = null,

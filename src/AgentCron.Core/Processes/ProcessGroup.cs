@@ -16,14 +16,16 @@ public static partial class ProcessGroup
 
     /// <summary>
     /// Kills a child we started, and its group: the process itself too, because right after start it may not have
-    /// become a group leader yet (setsid runs in the child), and then the group does not exist. Only for a child that
-    /// has not been reaped, so its pid cannot have been reused.
+    /// become a group leader yet (setsid runs in the child), and then the group does not exist — and the group once more,
+    /// in case setsid ran between the two and the child started others in its new group before it died (bubblewrap's
+    /// sandbox would live on). Only for a child that has not been reaped, so its pid cannot have been reused.
     /// </summary>
     public static bool KillStarted(int pid)
     {
         var group = Kill(pid);
         var leader = OperatingSystem.IsLinux() && NativeKill(pid, SigKill) == 0;
-        return group || leader;
+        var late = Kill(pid);
+        return group || leader || late;
     }
 
     /// <summary>True while any process of the group is alive.</summary>

@@ -2,6 +2,7 @@ using AgentCron.Core.Contracts;
 using AgentCron.Core.Engine;
 using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
+using AgentCron.Core.Processes;
 using AgentCron.Core.Triggers;
 
 namespace AgentCron.Core.Tasks;
@@ -10,7 +11,7 @@ namespace AgentCron.Core.Tasks;
 /// What clients can do with tasks and runs, validated, written durably, and then signalled to the engine. The API,
 /// the CLI (through the API) and later the MCP server all go through here.
 /// </summary>
-public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, TaskDefaults defaults, Scheduler scheduler, TimeProvider time)
+public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, TaskDefaults defaults, RunSandbox sandbox, Scheduler scheduler, TimeProvider time)
 {
     public Task<CreatedTask> CreateAsync(TaskInput input, CancellationToken cancellationToken) => CreateAsync(input, null, cancellationToken);
 
@@ -42,7 +43,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
             Status = input.Active == false ? TaskState.Paused : TaskState.Active,
             StatusReason = input.Active == false ? "created paused" : null,
             Trigger = trigger,
-            Agent = runners.Normalize(TaskValidation.Agent(input.Agent, new AgentSelection()) with { Provider = provider }),
+            Agent = runners.Normalize(TaskValidation.Agent(input.Agent, new AgentSelection(), sandbox) with { Provider = provider }),
             Thread = thread,
             Policies = TaskValidation.Policies(input.Policies, defaults.Policies),
             NextFireAt = input.Active == false ? null : trigger?.First(now),
@@ -121,7 +122,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
                 Slug = input.Slug is null ? task.Slug : TaskValidation.Slug(input.Slug),
                 Instructions = instructions,
                 Trigger = trigger,
-                Agent = input.Agent is null ? task.Agent : runners.Normalize(TaskValidation.Agent(input.Agent, task.Agent)),
+                Agent = input.Agent is null ? task.Agent : runners.Normalize(TaskValidation.Agent(input.Agent, task.Agent, sandbox)),
                 Thread = input.Thread is null ? task.Thread : input.Thread.Length == 0 ? null : ThreadAnchor.Parse(input.Thread, "thread"),
                 Policies = TaskValidation.Policies(input.Policies, task.Policies),
             };

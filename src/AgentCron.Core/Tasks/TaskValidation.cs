@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using AgentCron.Core.Contracts;
 using AgentCron.Core.Model;
+using AgentCron.Core.Processes;
 using AgentCron.Core.Time;
 
 namespace AgentCron.Core.Tasks;
@@ -102,18 +103,50 @@ public static partial class TaskValidation
         return policies;
     }
 
-    public static AgentSelection Agent(AgentInput? input, AgentSelection current) => input is null
+    /// <summary>Applies <paramref name="input"/> to <paramref name="current"/>; a working directory it names must be one runs can see in <paramref name="sandbox"/>.</summary>
+    public static AgentSelection Agent(AgentInput? input, AgentSelection current, RunSandbox sandbox) => input is null
         ? current
         : current with
         {
             Provider = input.Provider ?? current.Provider,
             Model = input.Model is null ? current.Model : Blank(input.Model),
             Command = input.Command is null ? current.Command : Blank(input.Command),
-            Cwd = input.Cwd is null ? current.Cwd : Blank(input.Cwd),
+            Cwd = input.Cwd is null ? current.Cwd : WorkingDirectory(Blank(input.Cwd), sandbox),
             Permissions = input.Permissions is null ? current.Permissions
                 : string.IsNullOrWhiteSpace(input.Permissions) ? null
                 : EnumText.Parse<AgentPermissions>(input.Permissions, "agent.permissions"),
         };
+
+    /// <summary>
+    /// A task's <c>agent.cwd</c>, as a full path: it must be absolute (the CLI resolves a relative <c>--cwd</c> against
+    /// the directory it is run in), an existing directory, and one that runs can see — not the daemon's data directory or
+    /// inside it.
+    /// </summary>
+    public static string? WorkingDirectory(string? cwd, RunSandbox sandbox)
+    {
+        if (cwd is null)
+        {
+            return null;
+        }
+
+        if (!Path.IsPathFullyQualified(cwd))
+        {
+            throw new InvalidFieldException("agent.cwd", $"'{cwd}' is not an absolute path; give the full path of a directory (the CLI resolves a relative --cwd against the directory it is run in)");
+        }
+
+        var full = Path.GetFullPath(cwd);
+        if (!Directory.Exists(full))
+        {
+            throw new InvalidFieldException("agent.cwd", $"'{cwd}' is not an existing directory on the daemon's machine");
+        }
+
+        if (sandbox.Hides(full) || Directory.ResolveLinkTarget(full, returnFinalTarget: true) is { } target && sandbox.Hides(target.FullName))
+        {
+            throw new InvalidFieldException("agent.cwd", $"'{cwd}' is inside the daemon's data directory, which runs cannot see; choose a directory outside it (a task without agent.cwd works in a folder of its own)");
+        }
+
+        return Path.TrimEndingDirectorySeparator(full);
+    }
 
     private static TimeSpan ParseJitter(string text) =>
         text.Trim() is "0" or "0s" ? TimeSpan.Zero : Durations.Parse(text, "policies.jitter");

@@ -1,6 +1,8 @@
 using AgentCron.Core.Contracts;
 using AgentCron.Core.Engine;
+using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
+using AgentCron.Core.Processes;
 using AgentCron.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -14,7 +16,7 @@ public static class HealthApi
         return app;
     }
 
-    private static Ok<HealthView> Health(Scheduler scheduler, IAgentCronStore store)
+    private static Ok<HealthView> Health(Scheduler scheduler, IAgentCronStore store, RunSandbox sandbox)
     {
         // One reading of the reasons decides the status, so the two always agree.
         var reasons = scheduler.Health.Reasons;
@@ -25,6 +27,7 @@ public static class HealthApi
             scheduler.Options.NodeId,
             StoreFactory.Describe(store),
             scheduler.Dispatcher.Running.Count,
-            scheduler.Health.Loops));
+            scheduler.Health.Loops,
+            new SandboxView(EnumText.ToText(sandbox.Status), sandbox.Note)));
     }
 }

@@ -274,13 +274,13 @@ public abstract class AgentCliRunnerContract : IAsyncLifetime, IDisposable
         var agent = new AgentSelection { Provider = NewRunner(Package.Cli).Provider, Model = model ?? TaskModel, Permissions = permissions };
         var task = new AgentTask { Id = $"t_{Package.Cli}", Slug = Package.Cli, Name = Package.Cli, Instructions = prompt, Agent = agent };
         var run = new TaskRun { Id = $"r_{Package.Cli}", TaskId = task.Id, Occurrence = $"manual:r_{Package.Cli}", Status = RunStatus.Running };
-        var environment = new Dictionary<string, string>(new RunEnvironment("http://127.0.0.1:7433", Home.Path).For(run, task)) { ["HOME"] = Home.Path };
+        var environment = new Dictionary<string, string>(new RunEnvironment("http://127.0.0.1:7433", Home.Path, TestSandbox.None).For(run, task)) { ["HOME"] = Home.Path };
         foreach (var (name, value) in CliEnvironment)
         {
             environment[name] = value;
         }
 
-        return new RunRequest(run, task, WorkingDirectory, environment, processStarted ?? (_ => { }), resume, AgentPrompt.Section(null, 5));
+        return new RunRequest(run, task, WorkingDirectory, TestSandbox.Bubblewrap(), environment, processStarted ?? (_ => { }), resume, AgentPrompt.Section(null, 5));
     }
 
     /// <summary>A CLI as the tests find it: its name in <c>.tools/npm/node_modules/.bin</c>, the first line its pinned version's <c>--version</c> prints, and the install command a missing CLI's message must name.</summary>

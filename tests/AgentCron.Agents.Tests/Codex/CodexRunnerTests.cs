@@ -40,13 +40,19 @@ public sealed class CodexRunnerTests : AgentCliRunnerContract
         Assert.DoesNotContain(SchedulingHeading, Input(Server.Requests[0]), StringComparison.Ordinal);
     }
 
-    /// <summary>Codex with its state (sessions) in the test's HOME, pointed at the server by <c>-c</c> settings.</summary>
+    /// <summary>
+    /// Codex with its state (sessions) in the test's HOME, pointed at the server by <c>-c</c> settings. Its temp folder is
+    /// one inside HOME: Codex refuses to make the helper its sandbox starts (codex-linux-sandbox) under the temp folder,
+    /// where the test's HOME is, and its shell tool then fails to start.
+    /// </summary>
     protected override IAgentRunner NewRunner(string executable) => new CodexRunner(new AgentCliOptions
     {
         Executable = executable,
         Arguments = [.. Server.CodexArguments],
-        Environment = { ["HOME"] = Home.Path, [FakeModelServer.CodexKeyVariable] = "sk-fake" },
+        Environment = { ["HOME"] = Home.Path, ["TMPDIR"] = Home.File("tmp"), [FakeModelServer.CodexKeyVariable] = "sk-fake" },
     });
+
+    protected override void PrepareHome() => Directory.CreateDirectory(Home.File("tmp"));
 
     protected override string Conversation(RecordedRequest request) => Input(request);
 

@@ -90,6 +90,33 @@ public class CommandRunnerTests : IDisposable
         }
     }
 
+    /// <summary>Regression: .NET reads <c>agentcron__Db</c> as the setting Db, but only <c>AGENTCRON__</c> in capitals was kept from agents.</summary>
+    [Fact]
+    public async Task RunAsync_DoesNotPassDaemonSettingsOrToken_WhenTheirNamesAreInOtherLetterCases()
+    {
+        string[] names = ["agentcron__Db", "AgentCron__Agents__X", "agentcron_token", "AgentCron_Token"];
+        foreach (var name in names)
+        {
+            Environment.SetEnvironmentVariable(name, $"secret-of-{name}");
+        }
+
+        try
+        {
+            var result = await RunAsync("env");
+
+            Assert.True(result.Succeeded, result.Error);
+            Assert.All(names, name => Assert.DoesNotContain($"secret-of-{name}", result.Output, StringComparison.Ordinal));
+            Assert.Contains("AGENTCRON_TASK_ID=t_test", result.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var name in names)
+            {
+                Environment.SetEnvironmentVariable(name, null);
+            }
+        }
+    }
+
     [Fact]
     public async Task RunAsync_FailsWithExitCodeAndStderrTail_WhenCommandExitsNonZero()
     {
@@ -104,14 +131,16 @@ public class CommandRunnerTests : IDisposable
         Assert.DoesNotContain("err10\n", result.Error, StringComparison.Ordinal); // only the last 20 lines
     }
 
+    /// <summary>Regression: the error named the daemon's whole PATH.</summary>
     [Fact]
-    public async Task RunAsync_FailsWithCommandNotFound_WhenProgramIsMissing()
+    public async Task RunAsync_SaysWhichCommandWasNotFoundButNotThePath_WhenProgramIsMissing()
     {
         var result = await RunAsync("no-such-program-agentcron --flag");
 
         Assert.False(result.Succeeded);
         Assert.Null(result.ExitCode);
-        Assert.StartsWith("command not found: 'no-such-program-agentcron'", result.Error, StringComparison.Ordinal);
+        Assert.Equal("command not found: 'no-such-program-agentcron' is not an executable file and is not on the daemon's PATH", result.Error);
+        Assert.DoesNotContain(Environment.GetEnvironmentVariable("PATH")!.Split(':')[0], result.Error, StringComparison.Ordinal);
         Assert.Empty(_log.Entries);
     }
 
@@ -138,15 +167,27 @@ public class CommandRunnerTests : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_FailsNamingDirectory_WhenWorkingDirectoryIsMissing()
+    public async Task RunAsync_FailsNamingDirectory_WhenTheDirectoryTheTaskNamesIsMissing()
     {
         var missing = _dir.File("does-not-exist");
 
-        var result = await RunAsync("echo hi", workingDirectory: missing);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RunAsync("echo hi", workingDirectory: missing, cwd: missing));
 
-        Assert.False(result.Succeeded);
-        Assert.Null(result.ExitCode);
-        Assert.Equal($"the working directory '{missing}' does not exist", result.Error);
+        Assert.Equal($"the working directory '{missing}' does not exist", error.Message);
+        Assert.False(Directory.Exists(missing));
+        Assert.Empty(_log.Entries);
+    }
+
+    [Fact]
+    public async Task RunAsync_MakesTheTasksOwnFolderForTheDaemonsUserOnly_WhenItIsMissing()
+    {
+        var folder = _dir.File("work/test");
+
+        var result = await RunAsync("pwd", workingDirectory: folder);
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal(folder, result.Output);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
     }
 
     [Fact]
@@ -204,8 +245,9 @@ public class CommandRunnerTests : IDisposable
         await started.Task.WaitAsync(Promptly);
         var children = _log.Texts("stdout").Take(2).Select(int.Parse).ToList();
         Assert.Equal(pid, ProcessGroup.GroupOf(pid));
-        Assert.All(children, child => Assert.Equal(pid, ProcessGroup.GroupOf(child)));
-        Assert.Equal(new[] { pid }.Concat(children).Order(), LiveProcesses.InGroup(pid).Order());
+        // The children print their pids in the sandbox's PID namespace; outside, the group's members name them in NSpid.
+        var group = LiveProcesses.InGroup(pid).Select(LiveProcesses.NamespacePid).ToList();
+        Assert.All(children, child => Assert.Contains(child, group));
 
         await cancel.CancelAsync();
 
@@ -217,25 +259,121 @@ public class CommandRunnerTests : IDisposable
     public async Task RunAsync_KillsBackgroundChild_WhenProgramExitsNormally()
     {
         var pid = 0;
+        var sleep = Marker();
 
-        var result = await RunAsync("sh -c 'sleep 300 & echo $!; echo done'", processStarted: p => pid = p).WaitAsync(Promptly);
+        var result = await RunAsync($"sh -c 'sleep {sleep} & echo done'", processStarted: p => pid = p).WaitAsync(Promptly);
 
         Assert.True(result.Succeeded, result.Error);
-        var child = int.Parse(result.Output!.Split('\n')[0], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal("done", result.Output.Split('\n')[1]);
+        Assert.Equal("done", result.Output);
         await AssertGroupDiesAsync(pid);
-        Assert.False(LiveProcesses.IsAlive(child));
+        Assert.Empty(LiveProcesses.WithArgv("sleep", sleep));
+    }
+
+    /// <summary>
+    /// A process that leaves the run's group (setsid) is out of reach of the group kill; it dies with the sandbox's PID
+    /// namespace, whose init stays in the group — on a stop (timeout, cancel, shutdown) as when the program exits.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RunAsync_KillsAProcessThatLeftTheGroup_WhenStoppedOrWhenTheProgramExits(bool stop)
+    {
+        var pid = 0;
+        var sleep = Marker();
+        using var cancel = new CancellationTokenSource();
+        _log.OnStdout = text =>
+        {
+            if (text == "escaped" && stop)
+            {
+                cancel.Cancel();
+            }
+        };
+
+        // The escapee notes that it runs before the program goes on, so it exists when the program exits or is stopped.
+        var running = RunAsync(
+            $"sh -c 'setsid sh -c \"touch escaped; exec sleep {sleep}\" & while [ ! -e escaped ]; do sleep 0.01; done; echo escaped; {(stop ? "wait" : "true")}'",
+            cancellationToken: cancel.Token,
+            processStarted: p => pid = p);
+        if (stop)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(Promptly));
+        }
+        else
+        {
+            Assert.True((await running.WaitAsync(Promptly)).Succeeded);
+        }
+
+        await AssertGroupDiesAsync(pid);
+        await Eventually.TrueAsync(() => Task.FromResult(!LiveProcesses.WithArgv("sleep", sleep).Any()), Promptly, "the process that left the group to die");
     }
 
     [Fact]
-    public async Task RunAsync_ReportsPidOfProgramItself()
+    public async Task RunAsync_ReportsThePidOfTheSandbox_WhichLeadsTheRunsGroup()
+    {
+        var pid = 0;
+        using var cancel = new CancellationTokenSource();
+        var running = RunAsync("sh -c 'echo $$; sleep 300'", cancellationToken: cancel.Token, processStarted: p => pid = p);
+        var program = await Eventually.GetAsync(() => Task.FromResult(_log.Texts("stdout").FirstOrDefault()), Promptly, "the program's pid");
+
+        Assert.Equal(pid, _log.Entries[0].Data.GetProperty("pid").GetInt32());
+        Assert.True(_log.Entries[0].Data.GetProperty("sandboxed").GetBoolean());
+        Assert.Equal("bwrap", Path.GetFileName(File.ReadAllText($"/proc/{pid}/cmdline").Split('\0')[0]));
+        Assert.Equal(pid, ProcessGroup.GroupOf(pid));
+        Assert.Contains(int.Parse(program, System.Globalization.CultureInfo.InvariantCulture), LiveProcesses.InGroup(pid).Select(LiveProcesses.NamespacePid));
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(Promptly));
+    }
+
+    [Fact]
+    public async Task RunAsync_ReportsPidOfProgramItself_WhenUnsandboxed()
     {
         var pid = 0;
 
-        var result = await RunAsync("sh -c 'echo $$'", processStarted: p => pid = p);
+        var result = await RunAsync("sh -c 'echo $$'", processStarted: p => pid = p, sandbox: TestSandbox.None);
 
         Assert.Equal(pid.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Output);
         Assert.Equal(pid, _log.Entries[0].Data.GetProperty("pid").GetInt32());
+        Assert.False(_log.Entries[0].Data.GetProperty("sandboxed").GetBoolean());
+    }
+
+    [Fact]
+    public async Task RunAsync_CannotSeeHiddenDirectoryNorWriteThere_WhenSandboxed()
+    {
+        using var secrets = new TempDirectory();
+        await File.WriteAllTextAsync(secrets.File("token"), "the-secret");
+
+        var result = await RunAsync($"sh -c 'cat {secrets.File("token")}; ls -A {secrets.Path}; touch {secrets.File("new")}; echo ran'", sandbox: TestSandbox.Bubblewrap(secrets.Path));
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal("ran", result.Output);
+        Assert.Contains(_log.Texts("stderr"), line => line.Contains("No such file or directory", StringComparison.Ordinal));
+        Assert.Contains(_log.Texts("stderr"), line => line.Contains("Read-only file system", StringComparison.Ordinal));
+        Assert.False(File.Exists(secrets.File("new")));
+    }
+
+    [Fact]
+    public async Task RunAsync_FailsWithoutStarting_WhenWorkingDirectoryIsHidden()
+    {
+        using var home = new TempDirectory();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RunAsync("true", workingDirectory: home.Path, sandbox: TestSandbox.Bubblewrap(home.Path)));
+
+        Assert.Contains("inside the daemon's data directory", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_log.Entries);
+    }
+
+    [Fact]
+    public async Task RunAsync_FailsWithoutStartingSayingWhy_WhenTheSandboxIsUnavailable()
+    {
+        var sandbox = RunSandbox.Without("bubblewrap is not installed: 'bwrap' is not an executable file or on PATH; install it with 'sudo apt-get install bubblewrap'", allowUnsandboxed: false, [], []);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RunAsync("true", sandbox: sandbox));
+
+        Assert.Equal(
+            "cannot start the agent without a sandbox: bubblewrap is not installed: 'bwrap' is not an executable file or on PATH; install it with 'sudo apt-get install bubblewrap' (Sandbox:AllowUnsandboxed: true would run agents unsandboxed)",
+            error.Message);
+        Assert.Empty(_log.Entries);
     }
 
     /// <summary>
@@ -271,7 +409,11 @@ public class CommandRunnerTests : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    private Task<RunnerResult> RunAsync(string command, string prompt = "the prompt", string? workingDirectory = null, Action<int>? processStarted = null, CancellationToken cancellationToken = default)
+    /// <summary>An argument of <c>sleep</c> no other process has, to find one process among all.</summary>
+    private static string Marker() => $"300.{Random.Shared.Next(100_000, 999_999)}";
+
+    /// <summary>Runs <paramref name="command"/> in <paramref name="workingDirectory"/> (else the test's folder); <paramref name="cwd"/> is the task's <c>agent.cwd</c>.</summary>
+    private Task<RunnerResult> RunAsync(string command, string prompt = "the prompt", string? workingDirectory = null, Action<int>? processStarted = null, RunSandbox? sandbox = null, string? cwd = null, CancellationToken cancellationToken = default)
     {
         var time = new FakeTimeProvider();
         var task = new AgentTask
@@ -280,12 +422,12 @@ public class CommandRunnerTests : IDisposable
             Slug = "test",
             Name = "test",
             Instructions = prompt,
-            Agent = new AgentSelection { Command = command },
+            Agent = new AgentSelection { Command = command, Cwd = cwd },
             Thread = new ThreadAnchor("slack", "C1", "42"),
         };
         var run = new TaskRun { Id = "r_test", TaskId = task.Id, Occurrence = "manual:r_test", ScheduledFor = time.GetUtcNow(), Status = RunStatus.Running };
-        var environment = new RunEnvironment("http://127.0.0.1:7433", _dir.Path).For(run, task);
-        var request = new RunRequest(run, task, workingDirectory ?? _dir.Path, environment, processStarted ?? (_ => { }));
+        var environment = new RunEnvironment("http://127.0.0.1:7433", _dir.Path, TestSandbox.None).For(run, task);
+        var request = new RunRequest(run, task, workingDirectory ?? _dir.Path, sandbox ?? TestSandbox.Bubblewrap(), environment, processStarted ?? (_ => { }));
         return _runner.RunAsync(request, _log, cancellationToken);
     }
 }

@@ -246,7 +246,7 @@ public sealed class CustomCliRunnerTests : IDisposable
     {
         var task = new AgentTask { Id = "t_custom", Slug = "custom", Name = "custom", Instructions = prompt, Agent = new AgentSelection { Provider = "custom", Model = model, Permissions = permissions } };
         var run = new TaskRun { Id = "r_custom", TaskId = task.Id, Occurrence = "manual:r_custom", Status = RunStatus.Running };
-        var environment = new Dictionary<string, string>(new RunEnvironment("http://127.0.0.1:7433", _dir.Path).For(run, task)) { ["HOME"] = _dir.Path };
-        return new RunRequest(run, task, _dir.Path, environment, processStarted ?? (_ => { }), resume);
+        var environment = new Dictionary<string, string>(new RunEnvironment("http://127.0.0.1:7433", _dir.Path, TestSandbox.None).For(run, task)) { ["HOME"] = _dir.Path };
+        return new RunRequest(run, task, _dir.Path, TestSandbox.Bubblewrap(), environment, processStarted ?? (_ => { }), resume);
     }
 }

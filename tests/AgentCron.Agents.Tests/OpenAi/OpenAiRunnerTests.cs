@@ -334,7 +334,7 @@ public sealed class OpenAiRunnerTests : IAsyncLifetime, IDisposable
     {
         var task = new AgentTask { Id = "t_openai", Slug = "openai", Name = "openai", Instructions = prompt, Agent = new AgentSelection { Provider = "openai", Model = model } };
         var run = new TaskRun { Id = "r_openai", TaskId = task.Id, Occurrence = "manual:r_openai", Status = RunStatus.Running };
-        return new RunRequest(run, task, _home.Path, new Dictionary<string, string>(), _ => { }, resume);
+        return new RunRequest(run, task, _home.Path, TestSandbox.None, new Dictionary<string, string>(), _ => { }, resume);
     }
 
     private static List<(string Role, string Content)> Messages(JsonElement body) =>

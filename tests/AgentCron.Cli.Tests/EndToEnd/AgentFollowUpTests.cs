@@ -14,13 +14,18 @@ public sealed class AgentFollowUpTests : IAsyncLifetime, IDisposable
 {
     private const string Thread = "slack:C024BE91L:1700000000.000100";
     private readonly TempDirectory _home = new();
+    private readonly TempDirectory _tools = new(); // Claude's home and the agentcron command: outside the data directory, which runs cannot see
     private FakeModelServer _model = null!;
 
     public async Task InitializeAsync() => _model = await FakeModelServer.StartAsync();
 
     public async Task DisposeAsync() => await _model.DisposeAsync();
 
-    public void Dispose() => _home.Dispose();
+    public void Dispose()
+    {
+        _home.Dispose();
+        _tools.Dispose();
+    }
 
     [Fact]
     public Task Agent_SchedulesItsOwnFollowUpThroughItsShell_AndTheFollowUpResumesItsSession() => ScheduleFollowUpAsync(
@@ -39,9 +44,9 @@ public sealed class AgentFollowUpTests : IAsyncLifetime, IDisposable
     {
 
         // `agentcron` on the agent's PATH: the CLI next to these tests, as an installed daemon would provide it.
-        var bin = Directory.CreateDirectory(_home.File("bin")).FullName;
-        _home.Script("bin/agentcron", $"#!/bin/sh\nexec dotnet {AgentCronProcess.Dll} \"$@\"\n");
-        File.WriteAllText(_home.File("config.yaml"), _model.ClaudeConfig(_home.Path));
+        var bin = Directory.CreateDirectory(_tools.File("bin")).FullName;
+        _tools.Script("bin/agentcron", $"#!/bin/sh\nexec dotnet {AgentCronProcess.Dll} \"$@\"\n");
+        File.WriteAllText(_home.File("config.yaml"), _model.ClaudeConfig(_tools.Path));
         _model.Reply(
             toolCall,
             new FakeReply.Text("The deploy is still rolling out; I scheduled a follow-up in 2 seconds."),

@@ -9,8 +9,13 @@ namespace AgentCron.Cli.Tests.EndToEnd;
 public sealed class EndToEndTests : IDisposable
 {
     private readonly TempDirectory _home = new();
+    private readonly TempDirectory _work = new(); // what the runs write: outside the data directory, which runs cannot see
 
-    public void Dispose() => _home.Dispose();
+    public void Dispose()
+    {
+        _home.Dispose();
+        _work.Dispose();
+    }
 
     [Fact]
     public async Task OneTimeTask_FiresAndItsOutputIsReadable_WhenCreatedWithTheCli()
@@ -46,10 +51,35 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_StartsAndSaysRunsCannotStartAndHowToInstallBubblewrap_WhenItIsMissing()
+    {
+        await using var daemon = await DaemonProcess.StartAsync(_home.Path, new Dictionary<string, string> { ["AGENTCRON__SANDBOX__EXECUTABLE"] = "/nonexistent/bwrap" });
+
+        // Health answers as soon as the daemon listens; the banner follows.
+        await Eventually.TrueAsync(() => Task.FromResult(daemon.Output.Contains("  Try:", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the start-up banner");
+        Assert.Contains("  Sandbox: UNAVAILABLE: bubblewrap is not installed: '/nonexistent/bwrap'", daemon.Output, StringComparison.Ordinal);
+        Assert.Contains("install it with 'sudo apt-get install bubblewrap'", daemon.Output, StringComparison.Ordinal);
+        Assert.Contains("Runs are not sandboxed", daemon.Output, StringComparison.Ordinal); // the log's warning
+    }
+
+    /// <summary>Regression: <c>--cwd /nonexistent</c> was accepted, and every run of the task then failed.</summary>
+    [Fact]
+    public async Task TaskCreate_ExitsWithUsageErrorNamingCwd_WhenTheDirectoryDoesNotExist()
+    {
+        await using var daemon = await DaemonProcess.StartAsync(_home.Path);
+
+        var created = await daemon.CliAsync("task", "create", "--in", "1h", "--prompt", "x", "--command", "true", "--cwd", "/nonexistent/agentcron");
+
+        Assert.True(created.ExitCode == 2, created.ToString());
+        Assert.Contains("agent.cwd", created.Stderr, StringComparison.Ordinal);
+        Assert.Contains("'/nonexistent/agentcron' is not an existing directory", created.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunInProgress_CompletesOnANewAttempt_WhenTheDaemonIsKilledAndRestarted()
     {
         var settings = new Dictionary<string, string> { ["AGENTCRON__ENGINE__LEASE"] = "00:00:03" };
-        var journal = Path.Combine(_home.Path, "journal.txt");
+        var journal = _work.File("journal.txt");
         var daemon = await DaemonProcess.StartAsync(_home.Path, settings);
         string taskId;
         int orphan;
@@ -92,7 +122,7 @@ public sealed class EndToEndTests : IDisposable
     public async Task TwoDaemonsOnOneDatabase_RunEachOfAThousandTasksExactlyOnce()
     {
         const int count = 1000;
-        var journal = Path.Combine(_home.Path, "ran.txt");
+        var journal = _work.File("ran.txt");
         await using var first = await DaemonProcess.StartAsync(_home.Path);
         await using var second = await DaemonProcess.StartAsync(_home.Path);
 

@@ -27,7 +27,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         Store = new SqliteStore(_directory.File("agentcron.db"), Time);
         Options = options;
         var engineStore = storeRoundTrip > TimeSpan.Zero || interceptRuns is not null ? InterceptedRunStore.Wrap(Store, Time, storeRoundTrip, interceptRuns) : Store;
-        Scheduler = new Scheduler(engineStore, new RunnerRegistry([Runner], "test"), options, new RunEnvironment("http://127.0.0.1:7433", _directory.Path), Time, NullLogger<Scheduler>.Instance);
+        Scheduler = new Scheduler(engineStore, new RunnerRegistry([Runner], "test"), options, new RunEnvironment("http://127.0.0.1:7433", _directory.Path, TestSandbox.None), Time, NullLogger<Scheduler>.Instance);
     }
 
     public FakeTimeProvider Time { get; }

@@ -41,7 +41,7 @@ public class PlannerTests
     };
 
     private static Dispatcher Dispatcher(TimeProvider time) =>
-        new(new Store(new CapturingTaskStore([])), new RunnerRegistry([new TestRunner()], "test"), new SchedulerOptions(), new RunEnvironment("http://127.0.0.1:1", "/tmp"), time, NullLogger.Instance, new EngineHealth(time));
+        new(new Store(new CapturingTaskStore([])), new RunnerRegistry([new TestRunner()], "test"), new SchedulerOptions(), new RunEnvironment("http://127.0.0.1:1", "/tmp", TestSandbox.None), time, NullLogger.Instance, new EngineHealth(time));
 
     private sealed record ThrowingTrigger : Trigger
     {
