@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using AgentCron.Core.Contracts;
 using AgentCron.Server;
 using AgentCron.Server.Api;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentCron.TestKit;
 
@@ -24,10 +25,11 @@ public sealed class TestDaemon : IAsyncDisposable
     /// <summary>An HTTP client with the token.</summary>
     public HttpClient Client { get; }
 
-    public static async Task<TestDaemon> StartAsync(string? home = null, TimeProvider? time = null)
+    /// <summary>Starts a daemon on <paramref name="home"/> (a fresh one if null); <paramref name="configure"/> adds services, e.g. a logger provider.</summary>
+    public static async Task<TestDaemon> StartAsync(string? home = null, TimeProvider? time = null, Action<IServiceCollection>? configure = null)
     {
         var ownHome = home is null ? new TempDirectory() : null;
-        var app = AgentCronApp.Create(new ServeOptions(Home: home ?? ownHome!.Path, Urls: "http://127.0.0.1:0"), time);
+        var app = AgentCronApp.Create(new ServeOptions(Home: home ?? ownHome!.Path, Urls: "http://127.0.0.1:0"), time, configure);
         await app.StartAsync(CancellationToken.None);
         return new TestDaemon(app, ownHome);
     }

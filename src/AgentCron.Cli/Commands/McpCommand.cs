@@ -22,7 +22,8 @@ internal static class McpCommand
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddSingleton(_ => context.CreateClient());
             builder.Services.AddSingleton(new McpThread(context.Environment["AGENTCRON_THREAD"] as string));
-            builder.Services.AddMcpServer().WithStdioServerTransport().WithTools<AgentCronTools>();
+            builder.Services.AddMcpServer().WithStdioServerTransport().WithTools<AgentCronTools>()
+                .WithRequestFilters(filters => filters.AddCallToolFilter(ToolErrors.Filter));
             await builder.Build().RunAsync(cancellationToken);
             return ExitCodes.Ok;
         });

@@ -4,7 +4,11 @@ using AgentCron.Core.Time;
 
 namespace AgentCron.Core.Contracts;
 
-/// <summary>A task as the API returns it. Enums are snake_case text; durations use the compact form (<c>30m</c>).</summary>
+/// <summary>
+/// A task as the API returns it. Enums are snake_case text; durations use the compact form (<c>30m</c>).
+/// <see cref="Warnings"/> is set only in the answer to a create or update, when there is something to know that did not
+/// stop the change (e.g. the agent's CLI is not installed here: the task is saved, its runs fail until it is).
+/// </summary>
 public sealed record TaskView(
     string Id,
     string Slug,
@@ -26,7 +30,8 @@ public sealed record TaskView(
     int ConsecutiveFailures,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    long Version)
+    long Version,
+    IReadOnlyList<string>? Warnings = null)
 {
     public static TaskView From(AgentTask t) => new(
         t.Id,

@@ -65,6 +65,7 @@ public static class McpApi
 
         await using var transport = new StreamableHttpServerTransport(loggers) { Stateless = true };
         var options = new McpServerOptions { ServerInfo = new Implementation { Name = "agentcron", Version = "1" }, ToolCollection = [.. Tools] };
+        options.Filters.Request.CallToolFilters.Add(ToolErrors.Filter);
         await using var server = McpServer.Create(transport, options, loggers, caller);
         var serving = server.RunAsync(http.RequestAborted);
 
