@@ -33,7 +33,7 @@ public static class McpApi
         {
             http.Response.Headers.Allow = "POST";
             return TypedResults.StatusCode(StatusCodes.Status405MethodNotAllowed);
-        }).ExcludeFromDescription();
+        }).AddEndpointFilter(ApiToken.RequireAsync).AllowRunToken().ExcludeFromDescription();
         return app;
     }
 
