@@ -123,6 +123,26 @@ public sealed class EndpointAccessTests(RunTokenDaemonFixture fixture) : IClassF
         }
     }
 
+    [Theory]
+    [InlineData("GET", "/api/nope", 404, null)]
+    [InlineData("GET", "/openapi/v2.json", 404, null)]
+    [InlineData("POST", "/api/health", 405, "GET")]
+    [InlineData("TRACE", "/api/tasks", 405, "GET, POST")]
+    [InlineData("DELETE", "/mcp", 405, "POST")]
+    public async Task UnknownRoutesAndMethods_AnswerAProblemDocument_NotPlainText(string method, string path, int status, string? allow)
+    {
+        using var response = await Api.SendAsync(new HttpMethod(method), path);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(status, problem.RootElement.GetProperty("status").GetInt32());
+        if (allow is not null)
+        {
+            Assert.Contains($"takes {allow} only", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task RunToken_ReachesItsScopeAndIsRefusedElsewhere_OnEveryMappedRoute()
     {
@@ -151,7 +171,7 @@ public sealed class EndpointAccessTests(RunTokenDaemonFixture fixture) : IClassF
             ["POST /mcp"] = (true, "/mcp", """{"jsonrpc":"2.0","id":1,"method":"tools/list"}"""),
             ["GET /mcp"] = (true, "/mcp", null),
             ["DELETE /mcp"] = (true, "/mcp", null),
-            ["GET /openapi/{documentName}.json"] = (false, "/openapi/v1.json", null),
+            ["GET /openapi/v1.json"] = (false, "/openapi/v1.json", null),
         };
         Assert.Equal(
             Routes.Select(r => r.ToString()).Where(r => !Open.Contains(r)).Order(StringComparer.Ordinal),

@@ -320,6 +320,20 @@ public sealed class RunTokenTests : IAsyncLifetime, IDisposable
         Assert.Equal(calls.Length, warnings.Count);
     }
 
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":7,"method":"initialize","params":{}}""", -32602, "7")]
+    [InlineData("""{"jsonrpc":"2.0","id":"a","method":"initialize","params":{"protocolVersion":5}}""", -32602, "\"a\"")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":""", -32700, "null")]
+    public async Task McpOverHttp_AnswersAJsonRpcError_WhenTheRequestIsMalformed(string body, int code, string id)
+    {
+        using var response = await _admin.SendAsync(HttpMethod.Post, "/mcp", body);
+
+        await ApiClient.AssertStatusAsync(HttpStatusCode.BadRequest, response);
+        using var error = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(code, error.RootElement.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal(id, error.RootElement.GetProperty("id").GetRawText());
+    }
+
     [Fact]
     public async Task McpOverHttp_IsRefused_WithoutAValidToken()
     {
