@@ -32,11 +32,11 @@ public static class ToolErrors
                 var refused = ex is McpException or ArgumentException or JsonException;
                 if (refused)
                 {
-                    logger.LogWarning("MCP tool call {Tool} refused: {Reason}", OneLine(tool), OneLine(ex.Message));
+                    logger.LogWarning("MCP tool call {Tool} failed: {Reason}", OneLine(tool), OneLine(ex.Message));
                 }
                 else
                 {
-                    logger.LogError(ex, "MCP tool call {Tool} failed", OneLine(tool));
+                    logger.LogError(ex, "MCP tool call {Tool} failed unexpectedly", OneLine(tool));
                 }
 
                 return new CallToolResult
