@@ -262,6 +262,10 @@ internal sealed class PostgresRunStore(PostgresDatabase db, Leases leases) : IRu
         {
             throw new ConflictException($"task '{run.TaskId}' already has a run for occurrence '{run.Occurrence}'");
         }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            throw new NotFoundException($"task '{run.TaskId}' does not exist (any more)");
+        }
     }
 
     internal static async Task<(int Queued, int Running)> ActiveCountsAsync(NpgsqlConnection connection, string taskId, CancellationToken cancellationToken) =>

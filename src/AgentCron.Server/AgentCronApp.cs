@@ -108,7 +108,7 @@ public sealed class AgentCronApp : IAsyncDisposable
 
         var web = builder.Build();
         web.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = Problems.HandleAsync, StatusCodeSelector = Problems.StatusOf });
-        web.UseStatusCodePages();
+        web.UseStatusCodePages(Problems.StatusCodePageAsync);
         web.MapAgentCronApi();
         return new AgentCronApp(web, home, token);
     }

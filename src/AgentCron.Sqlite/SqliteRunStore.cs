@@ -7,6 +7,9 @@ namespace AgentCron.Sqlite;
 
 internal sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
 {
+    /// <summary>SQLITE_CONSTRAINT_FOREIGNKEY: an insert whose task is gone.</summary>
+    private const int ForeignKeyFailed = 787;
+
     private const string Insert = $"""
         INSERT INTO runs ({Rows.RunColumns})
         VALUES ($id, $task_id, $occurrence, $trigger, $scheduled_for, $not_before, $attempt, $status, $exclusive,
@@ -234,6 +237,10 @@ internal sealed class SqliteRunStore(SqliteDatabase db) : IRunStore
         catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && ex.Message.Contains("runs.task_id, runs.occurrence", StringComparison.Ordinal))
         {
             throw new ConflictException($"task '{run.TaskId}' already has a run for occurrence '{run.Occurrence}'");
+        }
+        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == ForeignKeyFailed)
+        {
+            throw new NotFoundException($"task '{run.TaskId}' does not exist (any more)");
         }
     }
 

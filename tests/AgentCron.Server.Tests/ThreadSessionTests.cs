@@ -81,6 +81,26 @@ public sealed class ThreadSessionTests : IAsyncLifetime, IDisposable
         Assert.Contains("Which deploy was green?", messages, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task FollowUpOfARun_KeepsItsCreatorsAgent_WhenTheThreadHoldsAnotherAgentsSession()
+    {
+        _model.Reply(new FakeReply.Text("Noted."));
+        await using var daemon = await TestDaemon.StartAsync(_home.Path);
+        using var api = new ApiClient(daemon.App.Address, daemon.App.Token);
+        await RunToEndAsync(api, new { instructions = "Remember this.", agent = new { provider = "openai" }, thread = Thread, runNow = true }, "openai");
+        using var scratch = new TempDirectory();
+        var command = $"sh -c 'echo $AGENTCRON_TOKEN > {scratch.File("token")}; sleep 60'";
+        var creator = await api.CreateTaskAsync(new { instructions = "hold on", agent = new { provider = "command", command }, thread = Thread, runNow = true, policies = new { retries = 0 } });
+        var token = await Eventually.GetAsync(() => Task.FromResult(File.Exists(scratch.File("token")) && File.ReadAllText(scratch.File("token")).Trim() is { Length: > 0 } t ? t : null), TimeSpan.FromSeconds(20), "the run's token");
+
+        // The thread's session is the openai agent's; a follow-up of the command run must not reach it by naming no agent.
+        using var agent = new ApiClient(daemon.App.Address, token);
+        var followUp = await agent.ExpectAsync<TaskView>(HttpMethod.Post, "/api/tasks", HttpStatusCode.Created, new { instructions = "later", trigger = new { @in = "1h" }, thread = Thread });
+
+        Assert.Equal(("command", command), (followUp.Agent.Provider, followUp.Agent.Command));
+        await api.ExpectAsync<TaskView>(HttpMethod.Post, $"/api/tasks/{creator.Id}/cancel", HttpStatusCode.OK);
+    }
+
     private static async Task<RunView> RunToEndAsync(ApiClient api, object body, string provider = "claudecode")
     {
         var task = await api.CreateTaskAsync(body);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using AgentCron.Core.Contracts;
 using AgentCron.Server;
 using AgentCron.Server.Api;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentCron.TestKit;
 
@@ -24,11 +25,14 @@ public sealed class TestDaemon : IAsyncDisposable
     /// <summary>An HTTP client with the token.</summary>
     public HttpClient Client { get; }
 
-    /// <summary>Starts a daemon on <paramref name="home"/> (else a data directory of its own), with <c>serve</c>'s <paramref name="db"/> and <paramref name="config"/> if given.</summary>
-    public static async Task<TestDaemon> StartAsync(string? home = null, TimeProvider? time = null, string? db = null, string? config = null)
+    /// <summary>
+    /// Starts a daemon on <paramref name="home"/> (else a data directory of its own), with <c>serve</c>'s <paramref name="db"/>
+    /// and <paramref name="config"/> if given; <paramref name="configure"/> adds services, e.g. a logger provider.
+    /// </summary>
+    public static async Task<TestDaemon> StartAsync(string? home = null, TimeProvider? time = null, string? db = null, string? config = null, Action<IServiceCollection>? configure = null)
     {
         var ownHome = home is null ? new TempDirectory() : null;
-        var app = AgentCronApp.Create(new ServeOptions(Home: home ?? ownHome!.Path, Db: db, Urls: "http://127.0.0.1:0", Config: config), time);
+        var app = AgentCronApp.Create(new ServeOptions(Home: home ?? ownHome!.Path, Db: db, Urls: "http://127.0.0.1:0", Config: config), time, configure);
         await app.StartAsync(CancellationToken.None);
         return new TestDaemon(app, ownHome);
     }

@@ -57,6 +57,8 @@ public abstract class CliAgentRunner(AgentCliOptions options) : IAgentRunner
         }
     }
 
+    public string? Unavailable() => Executables.Find(Executable, Environment.CurrentDirectory) is null ? NotInstalled : null;
+
     public async Task<AgentInfo> DescribeAsync(CancellationToken cancellationToken)
     {
         if (Executables.Find(Executable, Environment.CurrentDirectory) is not { } program)

@@ -92,6 +92,8 @@ public sealed class OpenAiRunner : IAgentRunner
         }
     }
 
+    public string? Unavailable() => ApiKey is null && NeedsKey ? $"the openai agent cannot run here: {NoKey}" : null;
+
     public Task<AgentInfo> DescribeAsync(CancellationToken cancellationToken)
     {
         var key = ApiKey is null ? $"{_options.ApiKeyVariable} is not set, a placeholder key is sent" : $"key from {_options.ApiKeyVariable}";

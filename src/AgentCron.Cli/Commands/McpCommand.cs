@@ -19,10 +19,13 @@ internal static class McpCommand
             // stdout carries the protocol: everything else goes to stderr.
             builder.Logging.ClearProviders();
             builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            // One line per entry: a refused tool call is one line, however often an agent makes it.
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddSingleton(_ => context.CreateClient());
             builder.Services.AddSingleton(new McpThread(context.Environment["AGENTCRON_THREAD"] as string));
-            builder.Services.AddMcpServer().WithStdioServerTransport().WithTools<AgentCronTools>();
+            builder.Services.AddMcpServer().WithStdioServerTransport().WithTools<AgentCronTools>()
+                .WithRequestFilters(filters => filters.AddCallToolFilter(ToolErrors.Filter));
             await builder.Build().RunAsync(cancellationToken);
             return ExitCodes.Ok;
         });

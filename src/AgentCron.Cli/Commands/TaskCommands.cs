@@ -40,6 +40,7 @@ internal static class TaskCommands
         {
             var input = options.ToInput(parse, context.In, Environment.CurrentDirectory, context.Environment["AGENTCRON_THREAD"] as string);
             var created = await client.SendAsync<TaskView>(HttpMethod.Post, "api/tasks", input, null, ct);
+            await WarnAsync(context, created.Value);
             return await context.PrintAsync(parse.GetValue(json), created.Json, () =>
             {
                 var text = TaskText.Created(created.Value, context.TimeText(null));
@@ -100,6 +101,7 @@ internal static class TaskCommands
             if (input == new TaskInput())
                 throw new UsageException("nothing to change; give at least one option such as --cron, --prompt or --timeout (see 'agentcron task update --help')");
             var task = await client.SendAsync<TaskView>(HttpMethod.Patch, TaskPath(parse.GetValue(id)!), input, NotFound(parse.GetValue(id)!), ct);
+            await WarnAsync(context, task.Value);
             return await context.PrintAsync(parse.GetValue(json), task.Json, () => TaskText.Updated(task.Value, context.TimeText(null)));
         });
         return command;
@@ -148,5 +150,12 @@ internal static class TaskCommands
             return await context.PrintAsync(parse.GetValue(json), raw, () => $"Deleted task {TaskText.Name(task)}.");
         });
         return command;
+    }
+
+    /// <summary>The daemon's warnings about a task it saved (e.g. its agent is not installed) go to stderr; the exit code stays 0.</summary>
+    private static async Task WarnAsync(CliContext context, TaskView task)
+    {
+        foreach (var warning in task.Warnings ?? [])
+            await context.Error.WriteLineAsync($"warning: {warning}");
     }
 }

@@ -14,13 +14,18 @@ namespace AgentCron.Client.Mcp;
 [McpServerToolType]
 public sealed class AgentCronTools(AgentCronClient client, McpThread thread)
 {
-    [McpServerTool(Name = "schedule_follow_up"), Description("Schedule a task to run later, e.g. to check on something slow instead of waiting. It runs in this same conversation when 'here' is true (the default inside a chat thread). Give 'in' (90s, 20m, 2h, 1d) or 'at' (ISO 8601 with offset).")]
+    [McpServerTool(Name = "schedule_follow_up"), Description("Schedule a task to run later, e.g. to check on something slow instead of waiting. It runs in this same conversation when 'here' is true (the default inside a chat thread). Give 'in' (90s, 20m, 2h, 1d) or 'at' (ISO 8601 with offset). Inside a run, leave the agent settings out: the follow-up runs with this run's agent, command, posture and directory, and may not widen them.")]
     public async Task<string> ScheduleFollowUpAsync(
         [Description("What to do then: the goal, what to check and what to report; it must stand on its own.")] string prompt,
         [Description("When, relative to now: 90s, 20m, 2h, 1d.")] string? @in = null,
         [Description("When, as an instant: 2026-11-22T09:00:00+01:00.")] string? at = null,
         [Description("A short name for the task.")] string? name = null,
         [Description("Continue this conversation (the current chat thread).")] bool here = true,
+        [Description("The agent provider, e.g. claudecode, codex, gemini or command (the daemon's list: GET /api/agents). Inside a run only this run's own.")] string? agent = null,
+        [Description("For the command agent: the program and its arguments, e.g. \"./check-deploy.sh api-7\". Inside a run only this run's own.")] string? command = null,
+        [Description("The model, for agents that take one (left out: the run's, or the agent's default).")] string? model = null,
+        [Description("What an agent CLI may do: read_only, edit or full. Inside a run at most this run's posture (left out: the same).")] string? permissions = null,
+        [Description("The agent's working directory, an absolute path. Inside a run only this run's own (left out: the same).")] string? cwd = null,
         CancellationToken cancellationToken = default)
     {
         var input = new TaskInput
@@ -29,9 +34,13 @@ public sealed class AgentCronTools(AgentCronClient client, McpThread thread)
             Name = name,
             Trigger = new TriggerInput(At: at, In: @in),
             Thread = here ? thread.Current : null,
+            Agent = agent is null && command is null && model is null && permissions is null && cwd is null
+                ? null
+                : new AgentInput { Provider = agent, Command = command, Model = model, Permissions = permissions, Cwd = cwd },
         };
         var task = (await CallAsync(() => client.SendAsync<TaskView>(HttpMethod.Post, "api/tasks", input, null, cancellationToken))).Value;
-        return $"Scheduled task {task.Slug} ({task.Id}): {task.Trigger?.Description ?? "manual"}; next run {task.NextFireAt:O}.";
+        var warnings = string.Concat((task.Warnings ?? []).Select(w => $"\nWarning: {w}"));
+        return $"Scheduled task {task.Slug} ({task.Id}): {task.Trigger?.Description ?? "manual"}; next run {task.NextFireAt:O}.{warnings}";
     }
 
     [McpServerTool(Name = "list_tasks"), Description("List scheduled tasks with their next run and last result.")]

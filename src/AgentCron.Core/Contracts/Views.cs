@@ -7,6 +7,8 @@ namespace AgentCron.Core.Contracts;
 /// <summary>
 /// A task as the API returns it. Enums are snake_case text; durations use the compact form (<c>30m</c>).
 /// <see cref="RunId"/> is only in the answer to a create with <c>runNow</c>: the run it started.
+/// <see cref="Warnings"/> is set only in the answer to a create or update, when there is something to know that did not
+/// stop the change (e.g. the agent's CLI is not installed here: the task is saved, its runs fail until it is).
 /// </summary>
 public sealed record TaskView(
     string Id,
@@ -30,7 +32,8 @@ public sealed record TaskView(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     long Version,
-    string? RunId = null)
+    string? RunId = null,
+    IReadOnlyList<string>? Warnings = null)
 {
     public static TaskView From(AgentTask t) => new(
         t.Id,

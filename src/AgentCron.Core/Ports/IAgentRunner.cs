@@ -21,6 +21,13 @@ public interface IAgentRunner
     /// <summary>Whether this provider can run here: its program found or not, its version and path.</summary>
     Task<AgentInfo> DescribeAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Why no task of this provider can run here, saying how to fix it (an agent CLI that is not installed: the line that
+    /// installs it), or null. Unlike <see cref="DescribeAsync"/> it starts no process, so every create and update asks
+    /// it. The default, null, suits a provider with nothing to install.
+    /// </summary>
+    string? Unavailable() => null;
+
     Task<RunnerResult> RunAsync(RunRequest request, IRunLogWriter log, CancellationToken cancellationToken);
 }
 

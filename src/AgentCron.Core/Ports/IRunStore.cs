@@ -28,7 +28,10 @@ public interface IRunStore
     /// <summary>Runs newest first, filtered and paginated server-side.</summary>
     Task<Page<TaskRun>> ListAsync(RunQuery query, CancellationToken cancellationToken);
 
-    /// <summary>Inserts a run (manual run). Throws <see cref="ConflictException"/> if the occurrence already has one.</summary>
+    /// <summary>
+    /// Inserts a run (manual run). Throws <see cref="ConflictException"/> if the occurrence already has one, and
+    /// <see cref="NotFoundException"/> if its task is gone (deleted while the run was being made).
+    /// </summary>
     Task InsertAsync(TaskRun run, CancellationToken cancellationToken);
 
     /// <summary>

@@ -15,6 +15,7 @@ public static class AgentPrompt
           (or --at 2026-11-22T09:00:00+01:00 for a fixed time; durations: 90s, 20m, 2h, 1d).{(thread is null ? "" : $"\n  --here keeps the follow-up in this conversation (thread {thread}).")}
         - See or cancel what is scheduled: agentcron task list, agentcron task cancel NAME.
         - Write each prompt so it stands on its own: the goal, what to check, and what to report.
-        AGENTCRON_URL and AGENTCRON_TOKEN are already set for you. Your token may create one-time tasks (at most {maxFollowUpsPerRun} per run), read them and cancel them.
+        AGENTCRON_URL and AGENTCRON_TOKEN are already set for you. Your token may create one-time tasks (at most {maxFollowUpsPerRun} per run), read them and cancel the ones your task's runs created.
+        A follow-up runs with your own agent, permissions and working directory: leave --agent, --command, --permissions and --cwd out.
         """;
 }

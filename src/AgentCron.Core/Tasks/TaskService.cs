@@ -2,7 +2,6 @@ using AgentCron.Core.Contracts;
 using AgentCron.Core.Engine;
 using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
-using AgentCron.Core.Processes;
 using AgentCron.Core.Triggers;
 
 namespace AgentCron.Core.Tasks;
@@ -11,14 +10,15 @@ namespace AgentCron.Core.Tasks;
 /// What clients can do with tasks and runs, validated, written durably, and then signalled to the engine. The API,
 /// the CLI (through the API) and later the MCP server all go through here.
 /// </summary>
-public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, TaskDefaults defaults, RunSandbox sandbox, Scheduler scheduler, TimeProvider time)
+public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, TaskDefaults defaults, RunEnvironment environment, Scheduler scheduler, TimeProvider time)
 {
     public Task<CreatedTask> CreateAsync(TaskInput input, CancellationToken cancellationToken) => CreateAsync(input, null, cancellationToken);
 
     /// <summary>
     /// Creates a task for the agent of <paramref name="creator"/>, which calls with its run token: one-time tasks always,
-    /// recurring ones only if the creating task allows them (<c>policies.recurringFollowUps</c>), and at most
-    /// <see cref="TaskDefaults.MaxFollowUpsPerRun"/> per run.
+    /// recurring ones only if the creating task allows them (<c>policies.recurringFollowUps</c>), at most
+    /// <see cref="TaskDefaults.MaxFollowUpsPerRun"/> per run, never with a manual run at once (<c>runNow</c>), and never
+    /// with more power than the creating task has (<see cref="FollowUpAgent"/>).
     /// </summary>
     public async Task<CreatedTask> CreateFollowUpAsync(TaskInput input, TaskRun creator, CancellationToken cancellationToken)
     {
@@ -33,7 +33,9 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
         var name = TaskValidation.Name(input.Name, instructions);
         var trigger = ResolveTrigger(input.Trigger, now);
         var thread = string.IsNullOrWhiteSpace(input.Thread) ? null : ThreadAnchor.Parse(input.Thread, "thread");
-        var provider = await ProviderAsync(input.Agent?.Provider, thread, creator?.Task, cancellationToken);
+        var agent = creator is { } by
+            ? FollowUpAgent(input.Agent, by.Task)
+            : TaskValidation.Agent(input.Agent, new AgentSelection(), environment.Sandbox) with { Provider = await ProviderAsync(input.Agent?.Provider, thread, cancellationToken) };
         var task = new AgentTask
         {
             Id = Ids.New("t", time),
@@ -43,7 +45,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
             Status = input.Active == false ? TaskState.Paused : TaskState.Active,
             StatusReason = input.Active == false ? "created paused" : null,
             Trigger = trigger,
-            Agent = runners.Normalize(TaskValidation.Agent(input.Agent, new AgentSelection(), sandbox) with { Provider = provider }),
+            Agent = runners.Normalize(agent),
             Thread = thread,
             Policies = TaskValidation.Policies(input.Policies, defaults.Policies),
             NextFireAt = input.Active == false ? null : trigger?.First(now),
@@ -52,9 +54,17 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
             UpdatedAt = now,
             Version = 1,
         };
-        if (creator is { } by && !task.IsOneTime && !by.Task.Policies.RecurringFollowUps)
+        if (creator is { } maker)
         {
-            throw new ForbiddenException($"the agent of task '{by.Task.Slug}' may schedule one-time follow-ups only; to let it create recurring tasks, set policies.recurringFollowUps on that task");
+            if (!task.IsOneTime && !maker.Task.Policies.RecurringFollowUps)
+            {
+                throw new ForbiddenException($"the agent of task '{maker.Task.Slug}' may schedule one-time follow-ups only; to let it create recurring tasks, set policies.recurringFollowUps on that task");
+            }
+
+            if (input.RunNow == true)
+            {
+                throw new ForbiddenException("a run's token may not start runs: leave runNow out and give the follow-up a trigger, e.g. {\"in\": \"1m\"}");
+            }
         }
 
         var firstRun = input.RunNow == true ? ManualRun(task, now) : null;
@@ -80,12 +90,12 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
     }
 
     /// <summary>
-    /// The provider of a new task, in order: the one it names; else the one that already holds a session on its thread
-    /// (a follow-up continues the conversation it belongs to); else, for a task an agent creates, that agent's own
-    /// provider (its session on the thread is saved only when its run ends); else the global default. It is fixed at
-    /// creation, so changing the default later never moves an existing task to another (possibly paid) agent.
+    /// The provider of a new task (a follow-up's is its creator's, <see cref="FollowUpAgent"/>), in order: the one it
+    /// names; else the one that already holds a session on its thread (a task continues the conversation it belongs
+    /// to); else the global default. It is fixed at creation, so changing the default later never moves an existing task
+    /// to another (possibly paid) agent.
     /// </summary>
-    private async Task<string> ProviderAsync(string? named, ThreadAnchor? thread, AgentTask? creator, CancellationToken cancellationToken)
+    private async Task<string> ProviderAsync(string? named, ThreadAnchor? thread, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrWhiteSpace(named))
         {
@@ -103,8 +113,61 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
             }
         }
 
-        return creator?.Agent.Provider ?? runners.DefaultProvider;
+        return runners.DefaultProvider;
     }
+
+    /// <summary>
+    /// The agent of a follow-up: never more than its creator's. The provider is the creator's, the command agent's
+    /// command exactly the creator's, the posture (<c>agent.permissions</c>) at most the creator's and the working
+    /// directory the one the creator's runs work in — any other directory could hold what an <c>edit</c> posture should
+    /// not reach. A creator without <c>agent.cwd</c> works in its own folder (<see cref="RunEnvironment.WorkingDirectory"/>):
+    /// the follow-up is given that folder, so it finds what its creator left there. What the follow-up leaves out it
+    /// inherits, including the model (which it may change: another model of the same agent gains no power). A member
+    /// beyond that is refused with <see cref="ForbiddenException"/>, saying what is allowed.
+    /// </summary>
+    private AgentSelection FollowUpAgent(AgentInput? input, AgentTask creator)
+    {
+        var allowed = creator.Agent with { Cwd = environment.WorkingDirectory(creator) };
+        var agent = TaskValidation.Agent(input, allowed, environment.Sandbox);
+        var by = $"a follow-up of task '{creator.Slug}' runs";
+        if (!string.IsNullOrWhiteSpace(input?.Provider) && runners.Resolve(input.Provider).Provider != allowed.Provider)
+        {
+            throw new ForbiddenException($"{by} with its agent: agent.provider may only be '{allowed.Provider}' (or left out)");
+        }
+
+        if (agent.Command != allowed.Command)
+        {
+            throw new ForbiddenException(allowed.Command is null
+                ? $"{by} with its agent, '{allowed.Provider}', which takes no agent.command; leave it out"
+                : $"{by} its command exactly: agent.command may only be '{allowed.Command}' (or left out)");
+        }
+
+        var most = allowed.Permissions ?? AgentPermissions.ReadOnly;
+        if ((agent.Permissions ?? AgentPermissions.ReadOnly) > most)
+        {
+            var postures = Enum.GetValues<AgentPermissions>().Where(p => p <= most).Select(p => EnumText.ToText(p));
+            throw new ForbiddenException($"{by} at most at its posture, '{EnumText.ToText(most)}': agent.permissions may be {string.Join(" or ", postures)} (or left out)");
+        }
+
+        if (!SameDirectory(agent.Cwd, allowed.Cwd))
+        {
+            throw new ForbiddenException($"{by} in its working directory: agent.cwd may only be '{allowed.Cwd}' (or left out)");
+        }
+
+        return agent with { Provider = allowed.Provider, Cwd = allowed.Cwd };
+    }
+
+    private static bool SameDirectory(string? a, string? b) =>
+        a is null || b is null ? a == b : Path.TrimEndingDirectorySeparator(a) == Path.TrimEndingDirectorySeparator(b);
+
+    /// <summary>
+    /// What the person who created or changed <paramref name="task"/> should know though nothing stopped it: its agent
+    /// cannot run here (a CLI that is not installed, with the line that installs it). Null when there is nothing.
+    /// </summary>
+    public IReadOnlyList<string>? Warnings(AgentTask task) =>
+        runners.Resolve(task.Agent.Provider).Unavailable() is { } reason
+            ? [$"{reason}. The task is saved; its runs fail until then."]
+            : null;
 
     public async Task<AgentTask> GetAsync(string idOrSlug, CancellationToken cancellationToken) =>
         await store.Tasks.FindAsync(idOrSlug, cancellationToken) ?? throw new NotFoundException($"task '{idOrSlug}' does not exist");
@@ -122,7 +185,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
                 Slug = input.Slug is null ? task.Slug : TaskValidation.Slug(input.Slug),
                 Instructions = instructions,
                 Trigger = trigger,
-                Agent = input.Agent is null ? task.Agent : runners.Normalize(TaskValidation.Agent(input.Agent, task.Agent, sandbox)),
+                Agent = input.Agent is null ? task.Agent : runners.Normalize(TaskValidation.Agent(input.Agent, task.Agent, environment.Sandbox)),
                 Thread = input.Thread is null ? task.Thread : input.Thread.Length == 0 ? null : ThreadAnchor.Parse(input.Thread, "thread"),
                 Policies = TaskValidation.Policies(input.Policies, task.Policies),
             };
@@ -172,6 +235,31 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
         await store.Runs.InsertAsync(run, cancellationToken);
         scheduler.Wake();
         return run;
+    }
+
+    /// <summary>
+    /// Refuses (<see cref="ForbiddenException"/>) a run's agent that would cancel a task outside its own run chain: its
+    /// own task, and the follow-ups its task's runs created, and theirs, and so on (<see cref="AgentTask.CreatedByRun"/>).
+    /// Everything else belongs to people or to other agents. A task whose creating run was pruned (retention) or deleted
+    /// with its task is no longer in the chain.
+    /// </summary>
+    public async Task RequireRunChainAsync(string idOrSlug, TaskRun caller, CancellationToken cancellationToken)
+    {
+        var target = await GetAsync(idOrSlug, cancellationToken);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (AgentTask? task = target; task is not null && seen.Add(task.Id);)
+        {
+            if (task.Id == caller.TaskId)
+            {
+                return;
+            }
+
+            task = task.CreatedByRun is { } runId && await store.Runs.FindAsync(runId, cancellationToken) is { } creatorRun
+                ? await store.Tasks.FindAsync(creatorRun.TaskId, cancellationToken)
+                : null;
+        }
+
+        throw new ForbiddenException($"a run's token may cancel only its own task and the follow-ups its task's runs created (and theirs); task '{target.Slug}' is not one of them");
     }
 
     /// <summary>

@@ -32,14 +32,19 @@ public static partial class Instants
         if (trimmed.Equals("now", StringComparison.OrdinalIgnoreCase))
             return now;
 
-        if (trimmed.StartsWith('+'))
+        try
         {
-            var duration = Durations.Parse(trimmed[1..], field);
-            return now + duration;
-        }
+            if (trimmed.StartsWith('+'))
+                return now + Durations.Parse(trimmed[1..], field);
 
-        if (TryParseWallClock(trimmed, out var wall))
-            return TimeZones.ToInstant(wall, zone);
+            if (TryParseWallClock(trimmed, out var wall))
+                return TimeZones.ToInstant(wall, zone);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // Near year 1 or 9999 a time zone's offset (or a long duration) leaves the range a DateTimeOffset holds.
+            throw new InvalidFieldException(field, $"'{trimmed}' is outside the range of time AgentCron can represent (the years 0001 to 9999 in UTC)");
+        }
 
         if (TryParseWithOffset(trimmed, out var instant))
             return instant;

@@ -156,7 +156,9 @@ public static partial class TimeZones
             zone = TimeZoneInfo.FindSystemTimeZoneById(id);
             return true;
         }
-        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException or IOException or UnauthorizedAccessException)
+        // An id naming a directory under /usr/share/zoneinfo ("America", "Etc", "posix") is read as a file and fails as
+        // a SecurityException ("cannot read file data"): it is no zone either.
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException or IOException or UnauthorizedAccessException or System.Security.SecurityException)
         {
             zone = TimeZoneInfo.Utc;
             return false;

@@ -16,6 +16,11 @@ public sealed partial record WindowTrigger : Trigger
 {
     private const string Allowed = "expected HH:MM-HH:MM in 24-hour time, such as 09:00-11:00 or 22:00-02:00 (crossing midnight)";
 
+    // The days whose window (opening, and closing a day later) is an instant on every clock: offsets reach ±14 h, so
+    // the first and last days a DateTimeOffset can hold are left out, and no answer overflows at the ends of time.
+    private static readonly int FirstDay = DateOnly.MinValue.DayNumber + 1;
+    private static readonly int LastDay = DateOnly.MaxValue.DayNumber - 3;
+
     /// <summary>Parses <paramref name="window"/> for evaluation in <paramref name="zone"/>.</summary>
     /// <exception cref="InvalidFieldException">On field <c>window</c> when the text is not a valid window.</exception>
     public WindowTrigger(string window, TimeZoneInfo zone)
@@ -46,10 +51,10 @@ public sealed partial record WindowTrigger : Trigger
     public override DateTimeOffset? NextAfter(DateTimeOffset after)
     {
         // Day d's occurrence is a non-decreasing function of d, so the answer is today's or one of the next two.
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(after, Zone).DateTime);
-        for (var day = today.AddDays(-1); day <= today.AddDays(2) && day < DateOnly.MaxValue.AddDays(-2); day = day.AddDays(1))
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(after, Zone).DateTime).DayNumber;
+        for (var day = Math.Max(today - 1, FirstDay); day <= Math.Min(today + 2, LastDay); day++)
         {
-            var occurrence = OccurrenceOn(day);
+            var occurrence = OccurrenceOn(DateOnly.FromDayNumber(day));
             if (occurrence > after)
                 return occurrence;
         }
@@ -59,15 +64,12 @@ public sealed partial record WindowTrigger : Trigger
     /// <summary>Today's start when <paramref name="now"/> is inside an open window, so a task created mid-window still runs today.</summary>
     public override DateTimeOffset? First(DateTimeOffset now)
     {
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, Zone).DateTime);
-        if (today > DateOnly.MinValue.AddDays(1) && today < DateOnly.MaxValue.AddDays(-2))
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, Zone).DateTime).DayNumber;
+        for (var day = Math.Min(today, LastDay); day >= Math.Max(today - 1, FirstDay); day--)
         {
-            for (var day = today; day >= today.AddDays(-1); day = day.AddDays(-1))
-            {
-                var occurrence = OccurrenceOn(day);
-                if (occurrence <= now && now < CloseOn(day))
-                    return occurrence;
-            }
+            var occurrence = OccurrenceOn(DateOnly.FromDayNumber(day));
+            if (occurrence <= now && now < CloseOn(DateOnly.FromDayNumber(day)))
+                return occurrence;
         }
         return NextAfter(now);
     }

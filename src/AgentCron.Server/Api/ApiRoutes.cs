@@ -9,7 +9,8 @@ public static class ApiRoutes
         var api = app.MapGroup("/api").AddEndpointFilter(ApiToken.RequireAsync).AddEndpointFilter(Problems.FilterAsync);
         api.MapTasksApi().MapRunsApi().MapPreviewApi().MapAgentsApi().MapNodesApi();
         app.MapMcpApi();
-        app.MapOpenApi("/openapi/{documentName}.json").AddEndpointFilter(ApiToken.RequireAsync);
+        // One document: a route for it alone, so any other name is the usual 404 problem (the handler's own is text).
+        app.MapOpenApi("/openapi/v1.json").AddEndpointFilter(ApiToken.RequireAsync);
         app.MapGet("/", () => TypedResults.Content(StartPage.Html, "text/html; charset=utf-8")).ExcludeFromDescription();
         return app;
     }

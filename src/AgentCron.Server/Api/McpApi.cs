@@ -33,7 +33,7 @@ public static class McpApi
         {
             http.Response.Headers.Allow = "POST";
             return TypedResults.StatusCode(StatusCodes.Status405MethodNotAllowed);
-        }).ExcludeFromDescription();
+        }).AddEndpointFilter(ApiToken.RequireAsync).AllowRunToken().ExcludeFromDescription();
         return app;
     }
 
@@ -46,8 +46,7 @@ public static class McpApi
         }
         catch (JsonException ex)
         {
-            http.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await http.Response.WriteAsJsonAsync(new { jsonrpc = "2.0", id = (string?)null, error = new { code = -32700, message = $"not a JSON-RPC message: {ex.Message}" } }, http.RequestAborted);
+            await ErrorAsync(http, null, -32700, $"not a JSON-RPC message: {ex.Message}");
             return;
         }
 
@@ -65,20 +64,38 @@ public static class McpApi
 
         await using var transport = new StreamableHttpServerTransport(loggers) { Stateless = true };
         var options = new McpServerOptions { ServerInfo = new Implementation { Name = "agentcron", Version = "1" }, ToolCollection = [.. Tools] };
+        options.Filters.Request.CallToolFilters.Add(ToolErrors.Filter);
         await using var server = McpServer.Create(transport, options, loggers, caller);
         var serving = server.RunAsync(http.RequestAborted);
 
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache,no-store";
-        if (!await transport.HandlePostRequestAsync(message, http.Response.Body, http.RequestAborted))
+        try
         {
-            // A notification or a response: nothing to answer.
-            http.Response.ContentType = null;
-            http.Response.StatusCode = StatusCodes.Status202Accepted;
+            if (!await transport.HandlePostRequestAsync(message, http.Response.Body, http.RequestAborted))
+            {
+                // A notification or a response: nothing to answer.
+                http.Response.ContentType = null;
+                http.Response.StatusCode = StatusCodes.Status202Accepted;
+            }
+        }
+        catch (JsonException ex) when (!http.Response.HasStarted)
+        {
+            // The transport reads an initialize request's params before answering it: malformed ones are the caller's error.
+            await ErrorAsync(http, (message as JsonRpcRequest)?.Id, -32602, $"invalid params: {ex.Message}");
         }
 
         await transport.DisposeAsync();
         await serving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>A JSON-RPC error answered with 400, before the MCP server has said anything.</summary>
+    private static async Task ErrorAsync(HttpContext http, RequestId? id, int code, string message)
+    {
+        http.Response.StatusCode = StatusCodes.Status400BadRequest;
+        http.Response.Headers.CacheControl = default;
+        var requestId = id is { } known ? JsonSerializer.SerializeToElement(known, McpJsonUtilities.DefaultOptions) : (JsonElement?)null;
+        await http.Response.WriteAsJsonAsync(new { jsonrpc = "2.0", id = requestId, error = new { code, message } }, JsonSerializerOptions.Web, "application/json", http.RequestAborted);
     }
 
     /// <summary>The services one MCP request's tools see: the daemon's, plus a client and thread bound to the caller.</summary>

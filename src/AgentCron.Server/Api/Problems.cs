@@ -2,6 +2,7 @@ using AgentCron.Core;
 using AgentCron.Core.Ports;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace AgentCron.Server.Api;
 
@@ -38,6 +39,26 @@ public static class Problems
     {
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
         await Result(error).ExecuteAsync(context);
+    }
+
+    /// <summary>
+    /// The body of an error status that has none yet — no route matches (404), the route does not take the method (405),
+    /// or an endpoint answered with a bare status: a problem document too, whatever the client accepts.
+    /// </summary>
+    public static Task StatusCodePageAsync(StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        var status = http.Response.StatusCode;
+        var allow = http.Response.Headers.Allow.ToString();
+        return TypedResults.Problem(
+            statusCode: status,
+            title: ReasonPhrases.GetReasonPhrase(status),
+            detail: status switch
+            {
+                404 => "no such route; every route is listed in the OpenAPI document at /openapi/v1.json",
+                405 => allow.Length > 0 ? $"this route takes {allow} only" : "this route does not take this method",
+                _ => null,
+            }).ExecuteAsync(http);
     }
 
     private static ProblemHttpResult Result(Exception? error)

@@ -19,7 +19,7 @@ public static class RunsApi
         runs.MapGet("/{id}", GetAsync).WithSummary("Show a run.").AllowRunToken();
         runs.MapGet("/{id}/log", LogAsync).WithSummary("Read a run's log entries after a sequence number.").AllowRunToken();
         runs.MapGet("/{id}/log/stream", StreamAsync).WithSummary("Follow a run's log live as Server-Sent Events ('log' events, then one 'end' event with the run).").AllowRunToken();
-        runs.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a run: a queued run at once, a running one by killing its agent's process tree.").AllowRunToken();
+        runs.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a run: a queued run at once, a running one by killing its agent's process tree. A run's token: only runs of its own task and of its task's follow-ups.").AllowRunToken();
         return api;
     }
 
@@ -95,8 +95,15 @@ public static class RunsApi
         }
     }
 
-    private static async Task<Ok<RunView>> CancelAsync(string id, TaskService service, IAgentCronStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await RunViews.OneAsync(await service.CancelRunAsync(id, cancellationToken), store.Tasks, cancellationToken));
+    private static async Task<Ok<RunView>> CancelAsync(string id, HttpContext http, TaskService service, IAgentCronStore store, CancellationToken cancellationToken)
+    {
+        if (RunTokenAccess.RunCaller(http) is { } caller)
+        {
+            await service.RequireRunChainAsync((await service.GetRunAsync(id, cancellationToken)).TaskId, caller, cancellationToken);
+        }
+
+        return TypedResults.Ok(await RunViews.OneAsync(await service.CancelRunAsync(id, cancellationToken), store.Tasks, cancellationToken));
+    }
 
     private static async Task WriteEventAsync<T>(HttpResponse response, string type, string? id, T data, CancellationToken cancellationToken)
     {

@@ -12,14 +12,14 @@ public static class TasksApi
     {
         var tasks = api.MapGroup("/tasks").WithTags("Tasks");
         tasks.MapGet("/", ListAsync).WithSummary("List tasks, oldest first, filtered by status and paginated with a cursor.").AllowRunToken();
-        tasks.MapPost("/", CreateAsync).WithSummary("Create a task; with runNow, the answer's runId is the run it started. With a run's token: a follow-up (one-time unless the run's task allows recurring ones; limited per run).").Accepts<TaskInput>("application/json").AllowRunToken();
+        tasks.MapPost("/", CreateAsync).WithSummary("Create a task; with runNow, the answer's runId is the run it started. With a run's token: a follow-up (one-time unless the run's task allows recurring ones; limited per run; no runNow; the run's agent, command and working directory, at most its posture). The answer lists 'warnings', e.g. an agent CLI that is not installed.").Accepts<TaskInput>("application/json").AllowRunToken();
         tasks.MapGet("/{id}", GetAsync).WithSummary("Show a task by id or slug.").AllowRunToken();
-        tasks.MapMethods("/{id}", ["PATCH"], UpdateAsync).WithSummary("Change the given members of a task. Send If-Match: \"VERSION\" to guard against lost updates.").Accepts<TaskInput>("application/json");
+        tasks.MapMethods("/{id}", ["PATCH"], UpdateAsync).WithSummary("Change the given members of a task. Send If-Match: \"VERSION\" to guard against lost updates. When the agent changes, the answer lists 'warnings', e.g. an agent CLI that is not installed.").Accepts<TaskInput>("application/json");
         tasks.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a task with its runs and logs; its running runs are stopped.");
         tasks.MapPost("/{id}/pause", PauseAsync).WithSummary("Pause a task: no scheduled runs until resumed.");
         tasks.MapPost("/{id}/resume", ResumeAsync).WithSummary("Resume a paused task from now on (missed occurrences are not caught up).");
         tasks.MapPost("/{id}/run", RunAsync).WithSummary("Queue a manual run now.");
-        tasks.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel the task's queued and running runs; a one-time task that has not run ends cancelled. A task that has ended with nothing running answers 409.").AllowRunToken();
+        tasks.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel the task's queued and running runs; a one-time task that has not run ends cancelled. A task that has ended with nothing running answers 409. A run's token: only its own task and the follow-ups of its task's runs.").AllowRunToken();
         return api;
     }
 
@@ -35,7 +35,7 @@ public static class TasksApi
         var (task, firstRun) = RunTokenAccess.RunCaller(request.HttpContext) is { } run
             ? await service.CreateFollowUpAsync(input, run, cancellationToken)
             : await service.CreateAsync(input, cancellationToken);
-        return TypedResults.Created($"/api/tasks/{task.Id}", TaskView.From(task) with { RunId = firstRun?.Id });
+        return TypedResults.Created($"/api/tasks/{task.Id}", TaskView.From(task) with { RunId = firstRun?.Id, Warnings = service.Warnings(task) });
     }
 
     private static async Task<Ok<TaskView>> GetAsync(string id, TaskService service, CancellationToken cancellationToken) =>
@@ -45,7 +45,8 @@ public static class TasksApi
     {
         var input = await ApiJson.ReadAsync<TaskInput>(request, cancellationToken);
         var version = IfMatch(request);
-        return TypedResults.Ok(TaskView.From(await service.UpdateAsync(id, input, version, cancellationToken)));
+        var task = await service.UpdateAsync(id, input, version, cancellationToken);
+        return TypedResults.Ok(TaskView.From(task) with { Warnings = input.Agent is null ? null : service.Warnings(task) });
     }
 
     private static async Task<NoContent> DeleteAsync(string id, TaskService service, CancellationToken cancellationToken)
@@ -66,8 +67,15 @@ public static class TasksApi
         return TypedResults.Accepted($"/api/runs/{run.Id}", await RunViews.OneAsync(run, store.Tasks, cancellationToken));
     }
 
-    private static async Task<Ok<TaskView>> CancelAsync(string id, TaskService service, CancellationToken cancellationToken) =>
-        TypedResults.Ok(TaskView.From(await service.CancelAsync(id, cancellationToken)));
+    private static async Task<Ok<TaskView>> CancelAsync(string id, HttpContext http, TaskService service, CancellationToken cancellationToken)
+    {
+        if (RunTokenAccess.RunCaller(http) is { } run)
+        {
+            await service.RequireRunChainAsync(id, run, cancellationToken);
+        }
+
+        return TypedResults.Ok(TaskView.From(await service.CancelAsync(id, cancellationToken)));
+    }
 
     private static long? IfMatch(HttpRequest request)
     {

@@ -67,6 +67,12 @@ public sealed class McpServerTests
             });
             Assert.True(refused["isError"]!.GetValue<bool>());
             Assert.Contains("trigger.in", refused["content"]![0]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
+
+            // ...and leaves one line on stderr, not a stack trace (an agent may call as often as it likes).
+            mcp.StandardInput.Close();
+            var log = (await mcp.StandardError.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Single(log, l => l.Contains("MCP tool call schedule_follow_up failed: ", StringComparison.Ordinal) && l.Contains("trigger.in", StringComparison.Ordinal));
+            Assert.DoesNotContain(log, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
         }
         finally
         {

@@ -39,6 +39,20 @@ public class TimeZonesTests
         Assert.Equal($"unknown time zone '{id}'; use an IANA name such as Europe/Berlin, America/New_York or UTC", error.Reason);
     }
 
+    [Theory]
+    [InlineData("America")]
+    [InlineData("Europe")]
+    [InlineData("Etc")]
+    [InlineData("posix")]
+    [InlineData("America/Argentina")]
+    [InlineData("america")]
+    public void Resolve_ThrowsInvalidField_WhenIdNamesAZoneinfoDirectory(string id)
+    {
+        var error = Assert.Throws<InvalidFieldException>(() => TimeZones.Resolve(id, TimeZoneInfo.Utc, "tz"));
+        Assert.Equal("tz", error.Field);
+        Assert.StartsWith($"unknown time zone '{id}'", error.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ToInstant_ReturnsTransitionInstant_WhenLocalTimeIsInSpringGap()
     {

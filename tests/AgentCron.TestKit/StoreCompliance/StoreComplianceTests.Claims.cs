@@ -308,6 +308,17 @@ public abstract partial class StoreComplianceTests
         Assert.Equal(run, Assert.Single(await AllRunsAsync(task.Id)));
     }
 
+    /// <summary>A manual run of a task deleted in the meantime (run now racing delete) was a foreign-key error, a 500.</summary>
+    [Fact]
+    public async Task InsertAsync_ThrowsNotFound_WhenTheTaskWasDeleted()
+    {
+        var task = await CreateTaskAsync();
+        await Store.Tasks.DeleteAsync(task.Id, None);
+
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.Runs.InsertAsync(NewRun(task, T0), None));
+        Assert.Empty(await AllRunsAsync(task.Id));
+    }
+
     [Fact]
     public async Task ListAsync_PagesRunsNewestFirst_FilteredByTaskAndStatus()
     {
