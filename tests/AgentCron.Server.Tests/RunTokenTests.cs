@@ -181,6 +181,21 @@ public sealed class RunTokenTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task FollowUp_WorksInItsCreatorsFolder_WhenTheCreatorNamesNoDirectory()
+    {
+        var (run, token) = await StartRunAsync(recurringFollowUps: false);
+        using var agent = new ApiClient(_daemon.App.Address, token);
+
+        var followUp = await agent.ExpectAsync<TaskView>(HttpMethod.Post, "/api/tasks", HttpStatusCode.Created, OneTime("look at what you left"));
+        using var elsewhere = await agent.PostAsync("/api/tasks", new { instructions = "x", trigger = new { @in = "1h" }, agent = new { cwd = _out.Path } });
+
+        // The creator's runs work in its own folder under the work root; its follow-up is given that folder, not one of its own.
+        Assert.Equal(Path.Combine(_home.Path + "-work", run.TaskSlug!), followUp.Agent.Cwd);
+        await ApiClient.AssertStatusAsync(HttpStatusCode.Forbidden, elsewhere);
+        Assert.Contains($"agent.cwd may only be '{followUp.Agent.Cwd}'", await elsewhere.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FollowUp_OfACommandRun_RunsExactlyItsCommand()
     {
         var (_, token) = await StartRunAsync(recurringFollowUps: false);
