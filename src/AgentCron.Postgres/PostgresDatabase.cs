@@ -1,3 +1,4 @@
+using AgentCron.Core.Ports;
 using Npgsql;
 
 namespace AgentCron.Postgres;
@@ -62,6 +63,10 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             catch (NpgsqlException ex) when (attempt < MaxAttempts && IsRetryable(ex, committing))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds((10 << attempt) + Random.Shared.Next(10)), _time, cancellationToken);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DiskFull)
+            {
+                throw new StoreFullException(ex);
             }
         }
     }

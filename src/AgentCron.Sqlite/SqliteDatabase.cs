@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using AgentCron.Core.Ports;
 using Microsoft.Data.Sqlite;
 
 namespace AgentCron.Sqlite;
@@ -14,6 +15,9 @@ namespace AgentCron.Sqlite;
 internal sealed class SqliteDatabase : IAsyncDisposable
 {
     private const int MaxBatch = 256;
+
+    /// <summary>SQLite's result code for "database or disk is full".</summary>
+    private const int SqliteFull = 13;
     private readonly string _connectionString;
     private readonly Channel<IWrite> _writes = Channel.CreateUnbounded<IWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
@@ -195,7 +199,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         public void Fail(Exception error)
         {
             _failed = true;
-            _result.TrySetException(error);
+            _result.TrySetException(error is SqliteException { SqliteErrorCode: SqliteFull } ? new StoreFullException(error) : error);
         }
 
         public void Acknowledge()

@@ -1,10 +1,16 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using AgentCron.Core.Contracts;
 using AgentCron.Sqlite;
 using AgentCron.TestKit;
 
 namespace AgentCron.Server.Tests;
 
-/// <summary>A full disk through the real daemon: the run's result waits for space, and GET /api/health says so meanwhile.</summary>
+/// <summary>
+/// A full disk through the real daemon: the run's result waits for space, GET /api/health says so meanwhile, and an API
+/// write is answered 507 saying why (nothing was changed) instead of a 500.
+/// </summary>
 public class DiskFullHealthTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
@@ -48,5 +54,29 @@ public class DiskFullHealthTests
             async () => await daemon.GetAsync<HealthView>("/api/health") is { Status: "ok", Reasons.Count: 0 },
             Patience,
             "health to be ok again");
+    }
+
+    [Fact]
+    public async Task ApiWrite_Answers507SayingTheDiskIsFull_InsteadOf500_AndSucceedsOnceThereIsSpace()
+    {
+        // It answered 500 "the daemon hit an unexpected error" and logged a stack trace.
+        await using var daemon = await TestDaemon.StartAsync();
+        var store = (SqliteStore)daemon.App.Store;
+        var body = new { name = "big", instructions = new string('x', 100_000), trigger = new { @in = "1h" }, agent = new { command = "true" } };
+        await SqliteDiskSpace.FillAsync(store);
+
+        using var refused = await daemon.Client.PostAsJsonAsync("/api/tasks", body);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.InsufficientStorage, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(
+            "the store's disk is full (SQLite Error 13: 'database or disk is full'): nothing was changed; free space where the database lives and try again",
+            problem.GetProperty("detail").GetString());
+        Assert.Empty((await daemon.GetAsync<PageView<TaskView>>("/api/tasks")).Items);
+
+        await SqliteDiskSpace.FreeAsync(store);
+        using var created = await daemon.Client.PostAsJsonAsync("/api/tasks", body);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
     }
 }

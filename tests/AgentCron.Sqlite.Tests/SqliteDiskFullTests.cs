@@ -31,9 +31,9 @@ public sealed class SqliteDiskFullTests : IDisposable
         // rollback - no transaction is active", and that was the error every caller heard.
         await SqliteDiskSpace.FillAsync(store);
 
-        var error = await Assert.ThrowsAsync<SqliteException>(() => store.Tasks.CreateAsync(NewTask("big", 100_000), null, None));
+        var error = await Assert.ThrowsAsync<StoreFullException>(() => store.Tasks.CreateAsync(NewTask("big", 100_000), null, None));
 
-        Assert.Equal(SqliteFull, error.SqliteErrorCode);
+        Assert.Equal(SqliteFull, Assert.IsType<SqliteException>(error.InnerException).SqliteErrorCode);
         Assert.Contains("database or disk is full", error.Message, StringComparison.Ordinal);
     }
 
@@ -43,7 +43,7 @@ public sealed class SqliteDiskFullTests : IDisposable
         await using var store = await OpenAsync();
         await SqliteDiskSpace.FillAsync(store);
         var task = NewTask("big", 100_000);
-        await Assert.ThrowsAsync<SqliteException>(() => store.Tasks.CreateAsync(task, null, None));
+        await Assert.ThrowsAsync<StoreFullException>(() => store.Tasks.CreateAsync(task, null, None));
 
         await SqliteDiskSpace.FreeAsync(store);
         await store.Tasks.CreateAsync(task, null, None);
@@ -66,8 +66,8 @@ public sealed class SqliteDiskFullTests : IDisposable
         // The holder may share the batch, and then its fate; it wrote nothing either way.
         await Record.ExceptionAsync(() => holder);
 
-        var bigError = await Assert.ThrowsAsync<SqliteException>(() => writes[1]);
-        Assert.Equal(SqliteFull, bigError.SqliteErrorCode);
+        var bigError = await Assert.ThrowsAsync<StoreFullException>(() => writes[1]);
+        Assert.Equal(SqliteFull, Assert.IsType<SqliteException>(bigError.InnerException).SqliteErrorCode);
         // The small write may have gone through or been rolled back with the big one; either way it was told the truth.
         var smallError = await Record.ExceptionAsync(() => writes[0]);
         var stored = await store.Tasks.FindAsync(small.Id, None);
@@ -77,7 +77,7 @@ public sealed class SqliteDiskFullTests : IDisposable
         }
         else
         {
-            Assert.Equal(SqliteFull, Assert.IsType<SqliteException>(smallError).SqliteErrorCode);
+            Assert.Equal(SqliteFull, Assert.IsType<SqliteException>(Assert.IsType<StoreFullException>(smallError).InnerException).SqliteErrorCode);
             Assert.Null(stored);
         }
 
@@ -109,8 +109,8 @@ public sealed class SqliteDiskFullTests : IDisposable
         NewRunLogEvent[] tail = [new(T0.AddSeconds(5), 1, "attempt.finished", JsonSerializer.SerializeToElement(new { status = "succeeded" }))];
         await SqliteDiskSpace.FillAsync(store);
 
-        var error = await Assert.ThrowsAsync<SqliteException>(() => store.Runs.CompleteAsync(run.Id, 1, "node-a", Decide, tail, None));
-        Assert.Equal(SqliteFull, error.SqliteErrorCode);
+        var error = await Assert.ThrowsAsync<StoreFullException>(() => store.Runs.CompleteAsync(run.Id, 1, "node-a", Decide, tail, None));
+        Assert.Equal(SqliteFull, Assert.IsType<SqliteException>(error.InnerException).SqliteErrorCode);
         Assert.Equal(RunStatus.Running, (await store.Runs.FindAsync(run.Id, None))!.Status);
 
         await SqliteDiskSpace.FreeAsync(store);

@@ -53,3 +53,9 @@ public sealed class ForbiddenException(string message) : Exception(message);
 
 /// <summary>Thrown when a task or run does not exist.</summary>
 public sealed class NotFoundException(string message) : Exception(message);
+
+/// <summary>
+/// Thrown when the store cannot take a write because the disk it writes to is full (SQLite's <c>SQLITE_FULL</c>,
+/// PostgreSQL's <c>disk_full</c>): nothing of the write was kept. The message is the database's own.
+/// </summary>
+public sealed class StoreFullException(Exception error) : Exception(error.Message, error);

@@ -6,7 +6,10 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace AgentCron.Server.Api;
 
-/// <summary>Maps exceptions to RFC 9457 problem documents: 400 invalid (with the field), 404, 409; 500 only for our own bugs.</summary>
+/// <summary>
+/// Maps exceptions to RFC 9457 problem documents: 400 invalid (with the field), 403, 404, 409, 507 when the store's disk
+/// is full (nothing was changed; the client may try again once there is space); 500 only for our own bugs.
+/// </summary>
 public static class Problems
 {
     public static int StatusOf(Exception error) => error switch
@@ -15,12 +18,14 @@ public static class Problems
         ForbiddenException => StatusCodes.Status403Forbidden,
         NotFoundException => StatusCodes.Status404NotFound,
         ConflictException => StatusCodes.Status409Conflict,
+        StoreFullException => StatusCodes.Status507InsufficientStorage,
         _ => StatusCodes.Status500InternalServerError,
     };
 
     /// <summary>
-    /// An endpoint filter that answers client errors (invalid input, unknown ids, conflicts) with their problem document
-    /// directly, so they are not logged as unhandled exceptions; anything else goes on to the exception handler.
+    /// An endpoint filter that answers client errors (invalid input, unknown ids, conflicts) and a full disk with their
+    /// problem document directly, so they are not logged as unhandled exceptions (a full disk shows in the health
+    /// endpoint instead); anything else goes on to the exception handler.
     /// </summary>
     public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -28,7 +33,7 @@ public static class Problems
         {
             return await next(context);
         }
-        catch (Exception ex) when (StatusOf(ex) < 500)
+        catch (Exception ex) when (StatusOf(ex) is < 500 or StatusCodes.Status507InsufficientStorage)
         {
             return Result(ex);
         }
@@ -73,9 +78,15 @@ public static class Problems
                 403 => "Forbidden",
                 404 => "Not found",
                 409 => "Conflict",
+                507 => "Insufficient storage",
                 _ => "Internal error",
             },
-            detail: status == 500 ? "the daemon hit an unexpected error; it is in the daemon's log" : error?.Message,
+            detail: status switch
+            {
+                500 => "the daemon hit an unexpected error; it is in the daemon's log",
+                507 => $"the store's disk is full ({error?.Message.TrimEnd('.')}): nothing was changed; free space where the database lives and try again",
+                _ => error?.Message,
+            },
             extensions: extensions);
     }
 }
