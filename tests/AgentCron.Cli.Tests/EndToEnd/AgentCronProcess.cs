@@ -76,6 +76,7 @@ public sealed class DaemonProcess : IAsyncDisposable
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private int _disposed;
 
     private DaemonProcess(Process process, string url, IReadOnlyDictionary<string, string> environment)
     {
@@ -230,8 +231,14 @@ public sealed class DaemonProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Stops the daemon once; disposing it again does nothing (a test's clean-up must not hide why it failed).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await StopAsync();
         _process.Dispose();
     }

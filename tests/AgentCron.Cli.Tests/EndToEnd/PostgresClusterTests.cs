@@ -269,17 +269,28 @@ public sealed class PostgresClusterTests : IAsyncLifetime, IDisposable
     /// Waits until the journal shows every one-time task run and every cron task run at least <paramref name="cronRuns"/>
     /// times beyond the entries <paramref name="after"/> — however long a busy machine takes, within a generous limit.
     /// </summary>
-    private Task RanAsync(List<string> oneTime, List<string> cron, int cronRuns, List<(string Task, string Run, int Attempt)>? after = null)
+    private async Task RanAsync(List<string> oneTime, List<string> cron, int cronRuns, List<(string Task, string Run, int Attempt)>? after = null)
     {
         var earlier = (after ?? []).GroupBy(e => e.Task).ToDictionary(g => g.Key, g => g.Count());
-        return Eventually.TrueAsync(
-            () =>
-            {
-                var ran = Executions.Entries().GroupBy(e => e.Task).ToDictionary(g => g.Key, g => g.Count());
-                return Task.FromResult(oneTime.All(ran.ContainsKey) && cron.All(t => ran.GetValueOrDefault(t) - earlier.GetValueOrDefault(t) >= cronRuns));
-            },
-            TimeSpan.FromMinutes(10),
-            $"every one-time task to run and every cron task to run {cronRuns} more times");
+        var progress = "";
+        try
+        {
+            await Eventually.TrueAsync(
+                () =>
+                {
+                    var ran = Executions.Entries().GroupBy(e => e.Task).ToDictionary(g => g.Key, g => g.Count());
+                    var oneTimeRan = oneTime.Count(ran.ContainsKey);
+                    var fewestCronRuns = cron.Min(t => ran.GetValueOrDefault(t) - earlier.GetValueOrDefault(t));
+                    progress = $"{oneTimeRan:N0} of {oneTime.Count:N0} one-time tasks ran; the cron task that ran least ran {fewestCronRuns} more times";
+                    return Task.FromResult(oneTimeRan == oneTime.Count && fewestCronRuns >= cronRuns);
+                },
+                TimeSpan.FromMinutes(10),
+                $"every one-time task to run and every cron task to run {cronRuns} more times");
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}: {progress}", ex);
+        }
     }
 
     /// <summary>

@@ -98,18 +98,5 @@ public abstract partial class StoreComplianceTests
         return outcomes;
     }
 
-    private async Task<List<AgentTask>> CreatedByAsync(string runId)
-    {
-        var all = new List<AgentTask>();
-        string? cursor = null;
-        do
-        {
-            var page = await Store.Tasks.ListAsync(new TaskQuery(Cursor: cursor, Limit: 500), None);
-            all.AddRange(page.Items);
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null);
-
-        return [.. all.Where(t => t.CreatedByRun == runId)];
-    }
+    private async Task<List<AgentTask>> CreatedByAsync(string runId) => [.. (await AllTasksAsync()).Where(t => t.CreatedByRun == runId)];
 }
