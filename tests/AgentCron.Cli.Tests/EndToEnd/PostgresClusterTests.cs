@@ -183,13 +183,19 @@ public sealed class PostgresClusterTests : IAsyncLifetime, IDisposable
     private async Task<List<DaemonProcess>> StartDaemonsAsync(int count, TimeSpan? lease = null) =>
         [.. await Task.WhenAll(Enumerable.Range(0, count).Select(i => StartDaemonAsync(i, lease ?? Lease)))];
 
-    /// <summary>Daemon <paramref name="index"/>: its own data directory (token, logs), the shared database, the lease given.</summary>
+    /// <summary>
+    /// Daemon <paramref name="index"/>: its own data directory (token, logs), the shared database, the lease given, and a
+    /// misfire threshold of 10 min: on a busy machine the cluster may plan an occurrence more than the default minute
+    /// late, which would record it skipped (misfire=once) — these tests are about every occurrence running once, not
+    /// about misfires (MisfireTests).
+    /// </summary>
     private Task<DaemonProcess> StartDaemonAsync(int index, TimeSpan lease) => DaemonProcess.StartAsync(
         Directory.CreateDirectory(_dir.File($"node-{index}")).FullName,
         new Dictionary<string, string>
         {
             ["AGENTCRON__DB"] = $"postgres:{PostgresServer.Shared.ConnectionString(_database)}",
             ["AGENTCRON__ENGINE__LEASE"] = lease.ToString("c", CultureInfo.InvariantCulture),
+            ["AGENTCRON__ENGINE__MISFIRETHRESHOLD"] = "00:10:00",
             ["AGENTCRON__ENGINE__SHUTDOWNGRACE"] = "00:00:00",
         });
 

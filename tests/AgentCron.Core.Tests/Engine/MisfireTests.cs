@@ -78,7 +78,6 @@ public class MisfireTests
         {
             Assert.Contains(await engine.LogAsync(runs[i].Id), e => e.Type == "stdout" && e.Data.GetProperty("text").GetString() == $"call {i}, attempt 1");
         }
-
     }
 
     [Theory]
