@@ -39,12 +39,12 @@ public sealed class PostgresClusterTests : IAsyncLifetime, IDisposable
         {
             var cron = await CreateCronTasksAsync(daemons, 50);
             var oneTime = await CreateOneTimeTasksAsync(daemons, 10_000, spread: TimeSpan.FromSeconds(60));
-            // The cron tasks run across the one-time tasks and after them: until every one-time task has run, and then
-            // until every cron task has run at least ten times after that.
-            await RanAsync(oneTime, cron, cronRuns: 0);
-            var before = Executions.Entries();
-            await RanAsync(oneTime, cron, cronRuns: 10, after: before);
+            // The cron tasks run across the burst of one-time tasks: from when the first of those has run until every cron
+            // task has run ten more times (however long a busy machine takes for that); then the burst finishes alone.
+            await RanAsync(oneTime, cron, oneTimeRuns: 1, cronRuns: 0);
+            await RanAsync(oneTime, cron, oneTimeRuns: 1, cronRuns: 10, after: Executions.Entries());
             await PauseAsync(daemons[0], cron);
+            await RanAsync(oneTime, cron, oneTimeRuns: oneTime.Count, cronRuns: 0);
 
             var runs = await FinishedRunsAsync(daemons[0], oneTime.Count);
             AssertEveryOccurrenceRan(runs, oneTime, cron);
@@ -77,6 +77,7 @@ public sealed class PostgresClusterTests : IAsyncLifetime, IDisposable
             }
 
             await PauseAsync(daemons[0], cron);
+            await RanAsync(oneTime, cron, oneTimeRuns: oneTime.Count, cronRuns: 0);
             var runs = await FinishedRunsAsync(daemons[0], oneTime.Count);
             AssertEveryOccurrenceRan(runs, oneTime, cron);
         }
@@ -272,10 +273,11 @@ public sealed class PostgresClusterTests : IAsyncLifetime, IDisposable
         "every run to finish");
 
     /// <summary>
-    /// Waits until the journal shows every one-time task run and every cron task run at least <paramref name="cronRuns"/>
-    /// times beyond the entries <paramref name="after"/> — however long a busy machine takes, within a generous limit.
+    /// Waits until the journal (cheap to read, unlike the API) shows <paramref name="oneTimeRuns"/> of the one-time tasks
+    /// run and every cron task run at least <paramref name="cronRuns"/> times beyond the entries <paramref name="after"/>
+    /// — however long a busy machine takes, within a generous limit.
     /// </summary>
-    private async Task RanAsync(List<string> oneTime, List<string> cron, int cronRuns, List<(string Task, string Run, int Attempt)>? after = null)
+    private async Task RanAsync(List<string> oneTime, List<string> cron, int oneTimeRuns, int cronRuns, List<(string Task, string Run, int Attempt)>? after = null)
     {
         var earlier = (after ?? []).GroupBy(e => e.Task).ToDictionary(g => g.Key, g => g.Count());
         var progress = "";
@@ -288,10 +290,10 @@ public sealed class PostgresClusterTests : IAsyncLifetime, IDisposable
                     var oneTimeRan = oneTime.Count(ran.ContainsKey);
                     var fewestCronRuns = cron.Min(t => ran.GetValueOrDefault(t) - earlier.GetValueOrDefault(t));
                     progress = $"{oneTimeRan:N0} of {oneTime.Count:N0} one-time tasks ran; the cron task that ran least ran {fewestCronRuns} more times";
-                    return Task.FromResult(oneTimeRan == oneTime.Count && fewestCronRuns >= cronRuns);
+                    return Task.FromResult(oneTimeRan >= oneTimeRuns && fewestCronRuns >= cronRuns);
                 },
-                TimeSpan.FromMinutes(10),
-                $"every one-time task to run and every cron task to run {cronRuns} more times");
+                TimeSpan.FromMinutes(15),
+                $"{oneTimeRuns:N0} one-time tasks to run and every cron task to run {cronRuns} more times");
         }
         catch (TimeoutException ex)
         {
