@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AgentCron.TestKit;
 
 namespace AgentCron.Postgres.Tests;
@@ -9,20 +8,19 @@ public sealed class PostgresChangeFeedTests(PostgresDatabaseFixture fixture) : P
     private static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public async Task WaitForChangeAsync_WakesWithinMilliseconds_WhenAnotherNodeQueuesARun()
+    public async Task WaitForChangeAsync_IsWokenByTheCommitsNotification_WhenAnotherNodeQueuesARun()
     {
         var database = await NewDatabaseAsync();
         var writer = await OpenMigratedAsync(database);
-        var listener = await OpenMigratedAsync(database);
+        // The listener's clock never moves, so no timed look (a poll) can be what wakes it: only the commit's NOTIFY.
+        // (How fast that arrives is a measurement, not a test: docs/benchmarks.md, the cluster rows.)
+        var listener = await OpenMigratedAsync(database, time: new FakeTimeProvider());
         var task = await CreateTaskAsync(writer);
         var waiting = await StartListeningAsync(listener, database);
 
-        var clock = Stopwatch.StartNew();
         await InsertRunAsync(writer, task, T0);
-        await waiting.WaitAsync(TimeSpan.FromSeconds(5));
 
-        // Nothing polls: the notification arrives with the commit (typically a millisecond or two here).
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"woken after {clock.Elapsed.TotalMilliseconds:0} ms");
+        await waiting.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using AgentCron.Core;
 using AgentCron.TestKit;
 using Npgsql;
@@ -12,7 +10,7 @@ public sealed class PostgresStartCheckTests
     [Fact]
     public async Task MigrateAsync_NamesHostPortDatabaseAndUser_NotThePassword_WhenNothingListens()
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         await using var store = new PostgresStore($"Host=127.0.0.1;Port={port};Database=agentcron;Username=cron;Password=s3cret-pw", TimeProvider.System);
 
         var error = await Assert.ThrowsAsync<StartupCheckException>(() => store.MigrateAsync(CancellationToken.None));
@@ -31,12 +29,5 @@ public sealed class PostgresStartCheckTests
         var error = await Assert.ThrowsAsync<StartupCheckException>(() => store.MigrateAsync(CancellationToken.None));
 
         Assert.Equal($"cannot use PostgreSQL at 127.0.0.1:{server.Port}, database 'no_such_database' as user 'postgres': 3D000: database \"no_such_database\" does not exist", error.Message);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -257,7 +257,7 @@ public sealed class Dispatcher : IDisposable
             }
 
             var finished = _time.GetUtcNow();
-            log.Write("attempt.finished", new
+            log.WriteFinal("attempt.finished", new
             {
                 attempt = run.Attempt,
                 status = EnumText.ToText(outcome.Status),

@@ -50,17 +50,20 @@ public static class PlanningPolicy
         };
         var toRun = caughtUp.Concat(onTime).ToList();
 
+        // Overlap is a policy of recurring tasks: a one-time task's only occurrence waits for a manual run still going
+        // (its run is exclusive) instead of being skipped, which would leave the task active with nothing left to fire.
+        var overlap = trigger is AtTrigger ? null : OverlapVerdict(input, policies.Overlap);
         var runs = new List<TaskRun>();
         var running = toRun.ToHashSet();
         var missed = due.Where(o => !running.Contains(o)).ToList();
         if (missed.Count > 0)
         {
-            runs.Add(SkippedRun(task, missed[0], now, time, MissedReason(trigger, missed, truncated, policies, toRun.Count, now)));
+            // What the skipped run says was done instead is what this decision really queues: a catch-up run, an
+            // occurrence that is on time anyway, or nothing (because overlap turned them into skipped runs as well).
+            var action = MissedAction(policies.Misfire, caughtUp.Count, onTime.Count, overlap);
+            runs.Add(SkippedRun(task, missed[0], now, time, MissedReason(trigger, missed, truncated, policies, now, action)));
         }
 
-        // Overlap is a policy of recurring tasks: a one-time task's only occurrence waits for a manual run still going
-        // (its run is exclusive) instead of being skipped, which would leave the task active with nothing left to fire.
-        var overlap = trigger is AtTrigger ? null : OverlapVerdict(input, policies.Overlap);
         foreach (var occurrence in toRun)
         {
             var isLate = now - occurrence > options.MisfireThreshold;
@@ -75,7 +78,7 @@ public static class PlanningPolicy
                 Exclusive = policies.Overlap != OverlapPolicy.Allow,
                 CreatedAt = now,
             };
-            runs.Add(overlap is null ? run : run with { Status = RunStatus.Skipped, FinishedAt = now, Error = overlap });
+            runs.Add(overlap is null ? run : run with { Status = RunStatus.Skipped, FinishedAt = now, Error = "skipped: " + overlap });
         }
 
         var status = task.Status;
@@ -106,9 +109,9 @@ public static class PlanningPolicy
     private static string? OverlapVerdict(PlanInput input, OverlapPolicy overlap) => overlap switch
     {
         OverlapPolicy.Skip when input.RunningRuns + input.QueuedRuns > 0 =>
-            "skipped: the previous run was still in progress (overlap=skip)",
+            "the previous run was still in progress (overlap=skip)",
         OverlapPolicy.Queue when input.QueuedRuns > 0 =>
-            "skipped: a run was already waiting for the current one to finish (overlap=queue)",
+            "a run was already waiting for the current one to finish (overlap=queue)",
         _ => null,
     };
 
@@ -129,7 +132,7 @@ public static class PlanningPolicy
         Error = reason,
     };
 
-    private static string MissedReason(Trigger trigger, List<DateTimeOffset> missed, bool truncated, TaskPolicies policies, int ran, DateTimeOffset now)
+    private static string MissedReason(Trigger trigger, List<DateTimeOffset> missed, bool truncated, TaskPolicies policies, DateTimeOffset now, string action)
     {
         var count = truncated ? $"more than {missed.Count:N0}" : missed.Count.ToString("N0", CultureInfo.InvariantCulture);
         var span = missed.Count == 1
@@ -139,15 +142,18 @@ public static class PlanningPolicy
             ? $"its window closed at {Stamp(end)}"
             : $"the catch-up window is {Time.Durations.Humanize(policies.CatchUp)}";
         var late = Time.Durations.Humanize(now - missed[^1]);
-        var action = policies.Misfire switch
-        {
-            _ when ran == 0 => "nothing was run",
-            MisfirePolicy.Once => "one catch-up run was made for the latest (misfire=once)",
-            MisfirePolicy.Skip => "misfire=skip",
-            _ => $"{ran} were run (misfire=all)",
-        };
         return $"skipped: {span} missed (latest {late} late; {window}); {action}";
     }
+
+    /// <summary>What was done instead of the missed occurrences, in the words of the task's misfire policy.</summary>
+    private static string MissedAction(MisfirePolicy misfire, int caughtUp, int onTime, string? overlap) => misfire switch
+    {
+        _ when overlap is not null && caughtUp + onTime > 0 => $"nothing was run: {overlap}",
+        MisfirePolicy.Once when caughtUp == 1 => "one catch-up run was made for the latest (misfire=once)",
+        MisfirePolicy.Once when onTime > 0 => "no catch-up run: the occurrence due now runs on time instead (misfire=once)",
+        MisfirePolicy.All when caughtUp > 0 => $"{caughtUp} were run (misfire=all)",
+        _ => $"none of them was run (misfire={EnumText.ToText(misfire)})",
+    };
 
     private static string Stamp(DateTimeOffset instant) =>
         instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);

@@ -5,8 +5,8 @@ namespace AgentCron.Core.Engine;
 
 /// <summary>
 /// Buffers one attempt's log entries and appends them to the store in order: in the background while the run goes (so
-/// the log is readable live) and finally together with the run's result. Stops growing at the configured size, with a
-/// last entry saying so.
+/// the log is readable live) and finally together with the run's result. The agent's entries stop at the configured size
+/// (per attempt), with an entry saying so; the engine's own closing entry (<see cref="WriteFinal"/>) is always kept.
 /// </summary>
 public sealed class RunLogWriter(string runId, int attempt, long maxBytes, TimeProvider time) : IRunLogWriter
 {
@@ -45,6 +45,19 @@ public sealed class RunLogWriter(string runId, int attempt, long maxBytes, TimeP
         lock (_gate)
         {
             _pending.InsertRange(0, entries);
+        }
+    }
+
+    /// <summary>
+    /// The engine's last entry of the attempt (how it ended), written even past the limit: it is small, and without it a
+    /// truncated attempt's log would not say how the attempt ended.
+    /// </summary>
+    internal void WriteFinal(string type, object data)
+    {
+        var element = JsonSerializer.SerializeToElement(data);
+        lock (_gate)
+        {
+            _pending.Add(new NewRunLogEvent(time.GetUtcNow(), attempt, type, element));
         }
     }
 

@@ -42,7 +42,10 @@ public sealed record SchedulerOptions
 
     public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>A run's log stops growing at this many bytes of entries (a final entry says it was truncated).</summary>
+    /// <summary>
+    /// Each attempt's log stops taking the agent's entries at this many bytes (a <c>log.truncated</c> entry says so; the
+    /// engine's <c>attempt.finished</c> entry still follows). Counted per attempt: a retried run may keep this much per attempt.
+    /// </summary>
     public long MaxLogBytesPerRun { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>The run's final output kept on the run row is cut to this many characters (the log keeps everything).</summary>

@@ -17,7 +17,8 @@ public sealed record TaskPolicies
 
     /// <summary>
     /// An occurrence later than this is not caught up: it is recorded <c>skipped</c> with the reason.
-    /// Lateness below <see cref="Engine.SchedulerOptions.MisfireThreshold"/> is ordinary, not a misfire.
+    /// Lateness up to <see cref="Engine.SchedulerOptions.MisfireThreshold"/> is ordinary, not a misfire, whatever this
+    /// window: a window shorter than the threshold means "never catch up" (as <see cref="MisfirePolicy.Skip"/>).
     /// </summary>
     public TimeSpan CatchUp { get; init; } = TimeSpan.FromHours(1);
 
@@ -48,7 +49,10 @@ public enum OverlapPolicy
 
 public enum MisfirePolicy
 {
-    /// <summary>One catch-up run for the latest missed occurrence; the others are recorded as one skipped run.</summary>
+    /// <summary>
+    /// One run for the outage: a catch-up run for the latest missed occurrence, unless an occurrence due on time runs
+    /// anyway; the other missed occurrences are recorded as one skipped run.
+    /// </summary>
     Once,
 
     /// <summary>Record the missed occurrences as skipped and wait for the next one.</summary>

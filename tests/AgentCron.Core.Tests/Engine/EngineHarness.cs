@@ -11,30 +11,32 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace AgentCron.Core.Tests.Engine;
 
 /// <summary>
-/// A scheduler on a real temp SQLite file and a fake clock, driven pass by pass by the test (its loops are never started),
-/// with a runner the test controls.
+/// A scheduler on a real temp SQLite file and a fake clock, driven pass by pass by the test (its loops run only when a test
+/// starts them: <see cref="WhileLoopRunsAsync"/>, <see cref="Scheduler"/>.Start, <see cref="RestartAsync"/>), with a
+/// runner the test controls.
 /// </summary>
 internal sealed class EngineHarness : IAsyncDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
 
     private readonly TempDirectory _directory = new();
+    private readonly TimeSpan _storeRoundTrip;
+    private readonly RunStoreInterceptor? _interceptRuns;
     private Task _heartbeat = System.Threading.Tasks.Task.CompletedTask;
 
     private EngineHarness(SchedulerOptions options, TimeSpan storeRoundTrip, RunStoreInterceptor? interceptRuns)
     {
         Time = new FakeTimeProvider(Start);
-        Store = new SqliteStore(_directory.File("agentcron.db"), Time);
         Options = options;
-        var engineStore = storeRoundTrip > TimeSpan.Zero || interceptRuns is not null ? InterceptedRunStore.Wrap(Store, Time, storeRoundTrip, interceptRuns) : Store;
-        Scheduler = new Scheduler(engineStore, new RunnerRegistry([Runner], "test"), options, new RunEnvironment("http://127.0.0.1:7433", _directory.Path, TestSandbox.None), Time, NullLogger<Scheduler>.Instance);
+        (_storeRoundTrip, _interceptRuns) = (storeRoundTrip, interceptRuns);
+        (Store, Scheduler) = Open();
     }
 
     public FakeTimeProvider Time { get; }
-    public SqliteStore Store { get; }
+    public SqliteStore Store { get; private set; }
     public TestRunner Runner { get; } = new();
     public SchedulerOptions Options { get; }
-    public Scheduler Scheduler { get; }
+    public Scheduler Scheduler { get; private set; }
     public DateTimeOffset Now => Time.GetUtcNow();
 
     /// <param name="options">The scheduler's options; by default a node id and short retry delays.</param>
@@ -56,6 +58,22 @@ internal sealed class EngineHarness : IAsyncDisposable
             interceptRuns);
         await harness.Store.MigrateAsync(CancellationToken.None);
         return harness;
+    }
+
+    /// <summary>
+    /// A daemon restart: stops the scheduler and closes the store (call it when no attempt is running: a stop would wait
+    /// out its shutdown grace on the fake clock), lets <paramref name="downFor"/> pass while nothing runs, then opens the
+    /// same database file with a new store and a new scheduler and starts all its loops, as <c>agentcron serve</c> does.
+    /// </summary>
+    public async Task RestartAsync(TimeSpan downFor)
+    {
+        await Scheduler.DisposeAsync();
+        await _heartbeat;
+        await Store.DisposeAsync();
+        Time.Advance(downFor);
+        (Store, Scheduler) = Open();
+        await Store.MigrateAsync(CancellationToken.None);
+        Scheduler.Start();
     }
 
     public async Task<AgentTask> CreateTaskAsync(Trigger? trigger, TaskPolicies? policies = null, string? slug = null)
@@ -108,6 +126,18 @@ internal sealed class EngineHarness : IAsyncDisposable
     public Task<int> RecoverAsync() => Scheduler.Reaper.RecoverOnceAsync(CancellationToken.None);
 
     /// <summary>
+    /// What another daemon's reaper does when this one froze: recovers every expired lease, including runs this
+    /// scheduler's dispatcher still holds (its own reaper leaves those alone). Returns the runs recovered.
+    /// </summary>
+    public async Task<int> RecoverFromAnotherDaemonAsync()
+    {
+        var now = Now;
+        var recovered = await Store.Runs.RecoverExpiredAsync(
+            now, Options.PlanBatch, claimed => CompletionPolicy.Decide(claimed, new AttemptOutcome(RunStatus.Failed, null, "abandoned"), now, Options, new Random(1)), CancellationToken.None);
+        return recovered.Count;
+    }
+
+    /// <summary>
     /// Runs one of the scheduler's loops (<paramref name="loop"/>, e.g. the dispatcher's) on the fake clock while
     /// <paramref name="test"/> runs; then stops it and cancels any attempt it started.
     /// </summary>
@@ -132,7 +162,7 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     /// <summary>Waits (for real: the attempts run on the thread pool) until this node runs exactly <paramref name="count"/> attempts.</summary>
     public Task WaitRunningAsync(int count) =>
-        Eventually.TrueAsync(() => System.Threading.Tasks.Task.FromResult(Scheduler.Dispatcher.Running.Count == count), TimeSpan.FromSeconds(10), $"{count} attempts running");
+        Eventually.TrueAsync(() => System.Threading.Tasks.Task.FromResult(Scheduler.Dispatcher.Running.Count == count), TimeSpan.FromSeconds(30), $"{count} attempts running");
 
     public Task WaitIdleAsync() => WaitRunningAsync(0);
 
@@ -147,6 +177,15 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public async Task<List<RunLogEvent>> LogAsync(string runId) =>
         [.. await Store.Logs.ReadAsync(runId, 0, 10_000, CancellationToken.None)];
+
+    /// <summary>A store on this harness's database file and a scheduler on it (its loops not started).</summary>
+    private (SqliteStore Store, Scheduler Scheduler) Open()
+    {
+        var store = new SqliteStore(_directory.File("agentcron.db"), Time);
+        var engineStore = _storeRoundTrip > TimeSpan.Zero || _interceptRuns is not null ? InterceptedRunStore.Wrap(store, Time, _storeRoundTrip, _interceptRuns) : store;
+        var scheduler = new Scheduler(engineStore, new RunnerRegistry([Runner], "test"), Options, new RunEnvironment("http://127.0.0.1:7433", _directory.Path, TestSandbox.None), Time, NullLogger<Scheduler>.Instance);
+        return (store, scheduler);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -178,6 +217,9 @@ internal sealed class TestRunner : IAgentRunner
     /// <summary>When set, an attempt returns this at once (its argument is the 1-based call number).</summary>
     public Func<int, RunnerResult>? Script { get; set; }
 
+    /// <summary>When set, what every attempt writes to its log before it answers, as an agent's output.</summary>
+    public Action<IRunLogWriter>? Output { get; set; }
+
     public int Calls => Volatile.Read(ref _calls);
 
     public Task<AgentInfo> DescribeAsync(CancellationToken cancellationToken) => Task.FromResult(new AgentInfo(true, null, null, "in-process stand-in"));
@@ -190,6 +232,7 @@ internal sealed class TestRunner : IAgentRunner
     {
         var call = Interlocked.Increment(ref _calls);
         log.Write("stdout", new { text = $"call {call}, attempt {request.Run.Attempt}" });
+        Output?.Invoke(log);
         if (Script is { } script)
         {
             return script(call);
@@ -212,7 +255,7 @@ internal sealed class TestRunner : IAgentRunner
     /// <summary>The next attempt that started (waits for real, briefly, since attempts start on the thread pool).</summary>
     public async Task<Attempt> NextStartedAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         return await _started.Reader.ReadAsync(timeout.Token);
     }
 

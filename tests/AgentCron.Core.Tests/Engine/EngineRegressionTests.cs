@@ -3,14 +3,13 @@ using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
 using AgentCron.Core.Triggers;
 using AgentCron.TestKit;
-using Microsoft.Data.Sqlite;
 
 namespace AgentCron.Core.Tests.Engine;
 
 /// <summary>Each test is named after what broke, found in review, and pins the fix.</summary>
 public class EngineRegressionTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task CancelRequestedDuringAFailingAttempt_EndsCancelled_InsteadOfRetrying()
@@ -46,12 +45,10 @@ public class EngineRegressionTests
 
         await engine.WhileLoopRunsAsync(engine.Scheduler.Dispatcher.RunAsync, async () =>
         {
-            await Eventually.TrueAsync(async () =>
-            {
-                engine.Time.Advance(TimeSpan.FromMilliseconds(500));
-                return (await engine.RunAsync(id)).Status == RunStatus.Running;
-            }, Patience, "the run due in 5 s to start (not after the 30 s idle sleep)");
-            Assert.True(engine.Now < EngineHarness.Start + engine.Options.MaxIdle);
+            // Its first pass starts nothing (one run is blocked, the other not yet due) and sleeps until the next one is due.
+            await engine.Time.WaitForTimerAsync(EngineHarness.Start.AddSeconds(5), "the dispatcher to sleep until the run due in 5 s (not the 30 s idle sleep)");
+            engine.Time.Jump(TimeSpan.FromSeconds(5));
+            await Eventually.TrueAsync(async () => (await engine.RunAsync(id)).Status == RunStatus.Running, Patience, "the run due in 5 s to start");
         });
     }
 
@@ -69,7 +66,7 @@ public class EngineRegressionTests
         await engine.WhileLoopRunsAsync(engine.Scheduler.Dispatcher.RunAsync, async () =>
         {
             // Its first pass looks twice (each look a 1 ms round trip) and sleeps until the run is due.
-            await Eventually.TrueAsync(() => Task.FromResult(engine.Now >= EngineHarness.Start.AddMilliseconds(2)), Patience, "the dispatcher's first pass");
+            await engine.Time.WaitForTimerAsync(due, "the dispatcher's first pass to sleep until the run is due");
             engine.Time.SetUtcNow(due.AddTicks(-5_000)); // half a millisecond early
             engine.Scheduler.Dispatcher.Wake();
 
@@ -104,10 +101,10 @@ public class EngineRegressionTests
 
         await engine.WhileLoopRunsAsync(engine.Scheduler.Reaper.RunAsync, async () =>
         {
-            await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref recoveries) >= 1), Patience, "the reaper's first pass");
-            await Task.Delay(200); // the clock stands still: a tight loop would ask hundreds of times meanwhile
+            // A tight loop would never sleep (it would ask again and again while the clock stands still).
+            await engine.Time.WaitForTimerAsync(engine.Now.AddMilliseconds(100), "the reaper to sleep 100 ms before it looks again");
             Assert.Equal(1, Volatile.Read(ref recoveries));
-            engine.Time.Advance(TimeSpan.FromMilliseconds(100));
+            engine.Time.Jump(TimeSpan.FromMilliseconds(100));
             await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref recoveries) == 2), Patience, "the next look, 100 ms later");
         });
     }
@@ -115,39 +112,45 @@ public class EngineRegressionTests
     [Fact]
     public async Task ClaimInFlightWhenStopping_IsHandedBack_InsteadOfStartingAfterTheDrain()
     {
-        await using var engine = await EngineHarness.StartAsync(new SchedulerOptions { NodeId = "node-test", ShutdownGrace = TimeSpan.Zero });
+        var claiming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var engine = await EngineHarness.StartAsync(
+            new SchedulerOptions { NodeId = "node-test", ShutdownGrace = TimeSpan.Zero },
+            interceptRuns: Hold<IReadOnlyList<ClaimedRun>>(nameof(IRunStore.ClaimAsync), claiming, release.Task));
         var task = await engine.CreateTaskAsync(null);
         var run = await engine.RunNowAsync(task);
-        using var blocker = Open(engine);
-        Execute(blocker, "BEGIN IMMEDIATE");
-        engine.Scheduler.Start();
-        await Task.Delay(500); // the dispatcher's claim waits behind the other writer
-        var stopping = engine.Scheduler.StopAsync(CancellationToken.None);
-        await Task.Delay(200);
-        Execute(blocker, "COMMIT");
-        await stopping;
+        var dispatching = engine.DispatchAsync();
+        await claiming.Task.WaitAsync(Patience);
+
+        // A stop (StopAsync cancels the loops, then drains) begins while the claim is in the store: the drain waits for it.
+        var draining = engine.Scheduler.Dispatcher.DrainAsync(TimeSpan.Zero, CancellationToken.None);
+        Assert.False(draining.IsCompleted, "the drain did not wait for the claim in flight");
+        release.SetResult();
+        Assert.Equal(1, await dispatching);
+        await draining.WaitAsync(Patience);
 
         Assert.Empty(engine.Scheduler.Dispatcher.Running);
-        Assert.Equal(RunStatus.Queued, (await engine.RunAsync(run.Id)).Status);
+        var after = await engine.RunAsync(run.Id);
+        Assert.Equal((RunStatus.Queued, 2), (after.Status, after.Attempt));
+        Assert.Contains("daemon stopped", after.Error, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task SucceededAttempt_StaysSucceeded_WhenTheDrainEndsWhileItsResultIsBeingWritten()
     {
-        await using var engine = await EngineHarness.StartAsync();
+        var completing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var engine = await EngineHarness.StartAsync(interceptRuns: Hold<bool>(nameof(IRunStore.CompleteAsync), completing, release.Task));
         var task = await engine.CreateTaskAsync(null);
         var run = await engine.RunNowAsync(task);
         Assert.Equal(1, await engine.DispatchAsync());
         var attempt = await engine.Runner.NextStartedAsync();
-        using var blocker = Open(engine);
-        Execute(blocker, "BEGIN IMMEDIATE");
-        attempt.Succeed("posted to slack"); // the agent is done; its result waits for the write lock
-        // Until the runner has handed its result back, a stop still cancels the attempt (and a drain re-queues it).
-        await attempt.Ended.Task.WaitAsync(Patience);
+        attempt.Succeed("posted to slack");
+        await completing.Task.WaitAsync(Patience); // the agent is done; its result is on its way to the store
+
         var draining = engine.Scheduler.Dispatcher.DrainAsync(TimeSpan.Zero, CancellationToken.None);
-        await Task.Delay(100);
-        Execute(blocker, "COMMIT");
-        await draining;
+        release.SetResult();
+        await draining.WaitAsync(Patience);
 
         var after = await engine.RunAsync(run.Id);
         Assert.Equal((RunStatus.Succeeded, 1, "posted to slack"), (after.Status, after.Attempt, after.Output));
@@ -172,17 +175,24 @@ public class EngineRegressionTests
         Assert.Equal(TaskState.Succeeded, (await engine.TaskAsync(task.Id)).Status);
     }
 
-    private static SqliteConnection Open(EngineHarness engine)
+    /// <summary>
+    /// Holds every engine call of <paramref name="method"/> in the store until <paramref name="release"/> completes, after
+    /// signalling <paramref name="reached"/>: the test knows the call is in flight, and ends it when it chooses.
+    /// </summary>
+    private static RunStoreInterceptor Hold<T>(string method, TaskCompletionSource reached, Task release) => (called, proceed) =>
     {
-        var connection = new SqliteConnection($"Data Source={engine.Store.Path}");
-        connection.Open();
-        return connection;
-    }
+        if (called.Name != method)
+        {
+            return proceed();
+        }
 
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+        reached.TrySetResult();
+        return HeldAsync();
+
+        async Task<T> HeldAsync()
+        {
+            await release;
+            return await (Task<T>)proceed()!;
+        }
+    };
 }

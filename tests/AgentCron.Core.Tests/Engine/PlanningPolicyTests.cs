@@ -28,7 +28,7 @@ public class PlanningPolicyTests
         Assert.Equal(PlanningPolicy.OccurrenceKey(T0.AddDays(1)), caughtUp.Occurrence);
         Assert.Equal(BackAfterADay, skipped.FinishedAt);
         Assert.Contains("143 occurrences from 2026-03-01 00:10:00Z to 2026-03-01 23:50:00Z missed", skipped.Error, StringComparison.Ordinal);
-        Assert.Contains("one catch-up run", skipped.Error, StringComparison.Ordinal);
+        Assert.EndsWith("one catch-up run was made for the latest (misfire=once)", skipped.Error, StringComparison.Ordinal);
         Assert.NotEqual(caughtUp.Occurrence, skipped.Occurrence);
         Assert.Equal(T0.AddDays(1) + TenMinutes, decision.NextFireAt);
         Assert.Equal(TaskState.Active, decision.Status);
@@ -42,7 +42,7 @@ public class PlanningPolicyTests
         var skipped = Assert.Single(decision.NewRuns);
         Assert.Equal(RunStatus.Skipped, skipped.Status);
         Assert.Contains("144 occurrences from 2026-03-01 00:10:00Z to 2026-03-02 00:00:00Z missed", skipped.Error, StringComparison.Ordinal);
-        Assert.Contains("nothing was run", skipped.Error, StringComparison.Ordinal);
+        Assert.EndsWith("none of them was run (misfire=skip)", skipped.Error, StringComparison.Ordinal);
         Assert.Equal(T0.AddDays(1) + TenMinutes, decision.NextFireAt);
     }
 
@@ -124,7 +124,26 @@ public class PlanningPolicyTests
 
         var run = Assert.Single(decision.NewRuns, r => r.Status == RunStatus.Queued);
         Assert.Equal((T0.AddMinutes(30), RunTrigger.Schedule), (run.ScheduledFor, run.Trigger));
-        Assert.Contains("2 occurrences", Assert.Single(decision.NewRuns, r => r.Status == RunStatus.Skipped).Error, StringComparison.Ordinal);
+        var skipped = Assert.Single(decision.NewRuns, r => r.Status == RunStatus.Skipped);
+        Assert.Contains("2 occurrences", skipped.Error, StringComparison.Ordinal);
+        // Regression: it said "one catch-up run was made for the latest" while none was.
+        Assert.EndsWith("no catch-up run: the occurrence due now runs on time instead (misfire=once)", skipped.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(OverlapPolicy.Skip, 1, 0, "the previous run was still in progress (overlap=skip)")]
+    [InlineData(OverlapPolicy.Queue, 1, 1, "a run was already waiting for the current one to finish (overlap=queue)")]
+    public void Decide_SaysNothingWasRun_WhenOverlapSkipsTheCatchUpRunToo(OverlapPolicy overlap, int queued, int running, string reason)
+    {
+        // After a graceful stop the interrupted run waits in the queue: the catch-up run of the outage is skipped for it.
+        var task = Task(Every(TenMinutes, T0), T0 + TenMinutes, new TaskPolicies { Misfire = MisfirePolicy.Once, Overlap = overlap });
+
+        var decision = Decide(task, T0.AddMinutes(35), queued, running);
+
+        Assert.All(decision.NewRuns, r => Assert.Equal(RunStatus.Skipped, r.Status));
+        Assert.Equal(2, decision.NewRuns.Count);
+        Assert.EndsWith($"2 occurrences from 2026-03-01 00:10:00Z to 2026-03-01 00:20:00Z missed (latest 15 min late; the catch-up window is 1 h); nothing was run: {reason}", decision.NewRuns[0].Error, StringComparison.Ordinal);
+        Assert.Equal(("skipped: " + reason, T0.AddMinutes(30)), (decision.NewRuns[1].Error, decision.NewRuns[1].ScheduledFor));
     }
 
     [Fact]

@@ -299,6 +299,7 @@ public class SchedulerTests
         var task = await engine.CreateTaskAsync(null, new TaskPolicies { Retries = 2 });
         var run = await engine.RunNowAsync(task);
         engine.StartHeartbeat();
+        await engine.Time.WaitForTimerAsync(engine.Now + (engine.Options.Lease / 3), "the heartbeat to sleep until its first beat");
         Assert.Equal(1, await engine.DispatchAsync());
         var attempt = await engine.Runner.NextStartedAsync();
 
@@ -322,21 +323,93 @@ public class SchedulerTests
 
         var stoppedAt = engine.Now;
         var stopping = engine.Scheduler.StopAsync(CancellationToken.None);
+        await engine.Time.WaitForTimerAsync(stoppedAt + options.ShutdownGrace, "the stop to wait out the grace");
         engine.Time.Advance(TimeSpan.FromSeconds(9));
         Assert.False(attempt.Token.IsCancellationRequested);
-        for (var step = 0; step < 20 && !stopping.IsCompleted; step++)
-        {
-            // The grace is a timer on the fake clock; the killed attempt then finishes on the thread pool.
-            engine.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.WhenAny(stopping, Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System));
-        }
+        engine.Time.Advance(TimeSpan.FromSeconds(1));
 
+        // The killed attempt finishes on the thread pool.
         await stopping.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System);
-
         Assert.True(attempt.Token.IsCancellationRequested);
+
         var requeued = await engine.RunAsync(run.Id);
         Assert.Equal((RunStatus.Queued, 2, (string?)null), (requeued.Status, requeued.Attempt, requeued.LeaseOwner));
-        Assert.InRange(requeued.NotBefore, stoppedAt + options.ShutdownGrace, engine.Now);
+        Assert.Equal(stoppedAt + options.ShutdownGrace, requeued.NotBefore);
         Assert.Contains("daemon stopped", requeued.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task DispatchOnceAsync_GivesARetriedAttemptTheSameRunIdAndTheNextAttemptNumber(bool daemonDied)
+    {
+        // AGENTCRON_RUN_ID is the idempotency key a run's program uses (docs/scheduling.md): execution is at-least-once.
+        await using var engine = await EngineHarness.StartAsync();
+        var task = await engine.CreateTaskAsync(null, new TaskPolicies { Retries = 2 });
+        var run = await engine.RunNowAsync(task);
+        Assert.Equal(1, await engine.DispatchAsync());
+        var first = await engine.Runner.NextStartedAsync();
+        if (daemonDied)
+        {
+            // Its daemon freezes (no heartbeat) and another daemon recovers the run; the agent of attempt 1 finished its
+            // work anyway, but too late: its result is refused, so attempt 2 does the work again.
+            engine.Time.Advance(engine.Options.Lease + TimeSpan.FromSeconds(1));
+            Assert.Equal(1, await engine.RecoverFromAnotherDaemonAsync());
+            first.Succeed();
+        }
+        else
+        {
+            first.Result.TrySetResult(new RunnerResult(false, 1, null, "exit 1"));
+        }
+
+        await engine.WaitIdleAsync();
+        var retry = await engine.RunAsync(run.Id);
+        Assert.Equal((RunStatus.Queued, 2), (retry.Status, retry.Attempt));
+        engine.Time.SetUtcNow(retry.NotBefore);
+        Assert.Equal(1, await engine.DispatchAsync());
+        var second = await engine.Runner.NextStartedAsync();
+        second.Succeed();
+        await engine.WaitIdleAsync();
+
+        Assert.Equal((run.Id, run.Id), (first.Request.Environment["AGENTCRON_RUN_ID"], second.Request.Environment["AGENTCRON_RUN_ID"]));
+        Assert.Equal(("1", "2"), (first.Request.Environment["AGENTCRON_ATTEMPT"], second.Request.Environment["AGENTCRON_ATTEMPT"]));
+        Assert.Equal((RunStatus.Succeeded, 2), ((await engine.RunAsync(run.Id)).Status, (await engine.RunAsync(run.Id)).Attempt));
+    }
+
+    [Fact]
+    public async Task DispatchOnceAsync_KeepsTheLogUpToItsLimitThenSaysItWasTruncated_AndKeepsTheResult_WhenTheAgentLogsMore()
+    {
+        const int limit = 4_000;
+        await using var engine = await EngineHarness.StartAsync(new SchedulerOptions { NodeId = "node-test", MaxLogBytesPerRun = limit });
+        engine.Runner.Output = log =>
+        {
+            for (var i = 0; i < 1_000; i++)
+            {
+                log.Write("stdout", new { text = $"line {i}" });
+            }
+        };
+        engine.Runner.Script = _ => new RunnerResult(true, 0, "the final answer", null);
+        var task = await engine.CreateTaskAsync(null);
+        var run = await engine.RunNowAsync(task);
+
+        Assert.Equal(1, await engine.DispatchAsync());
+        await engine.WaitIdleAsync();
+
+        var done = await engine.RunAsync(run.Id);
+        Assert.Equal((RunStatus.Succeeded, 0, "the final answer"), (done.Status, done.ExitCode, done.Output));
+        var log = await engine.LogAsync(run.Id);
+        var marker = log.FindIndex(e => e.Type == "log.truncated");
+        Assert.True(marker > 0, string.Join(", ", log.Select(e => e.Type)));
+        var kept = log[..marker];
+        Assert.Equal("attempt.started", kept[0].Type);
+        // The agent's entries are kept in order from the first, up to the limit.
+        var lines = kept.Where(e => e.Type == "stdout").Select(e => e.Data.GetProperty("text").GetString()).Skip(1).ToList();
+        Assert.Equal(Enumerable.Range(0, lines.Count).Select(i => $"line {i}"), lines);
+        Assert.InRange(lines.Count, 10, 999);
+        Assert.InRange(kept.Sum(e => e.Data.GetRawText().Length + e.Type.Length), limit - 100, limit);
+        Assert.Contains("limit of 4,000 bytes", log[marker].Data.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        // After the marker only the engine's closing entry, which says how the attempt ended.
+        var finished = Assert.Single(log[(marker + 1)..]);
+        Assert.Equal(("attempt.finished", "succeeded"), (finished.Type, finished.Data.GetProperty("status").GetString()));
     }
 }

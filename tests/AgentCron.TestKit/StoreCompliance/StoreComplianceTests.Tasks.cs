@@ -104,16 +104,7 @@ public abstract partial class StoreComplianceTests
         }
 
         Assert.Equal(1, failed);
-        var stored = new List<AgentTask>();
-        string? cursor = null;
-        do
-        {
-            var page = await Store.Tasks.ListAsync(new TaskQuery(Cursor: cursor, Limit: 100), None);
-            stored.AddRange(page.Items);
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null);
-
+        var stored = await AllTasksAsync();
         Assert.Equal(29, stored.Count);
         Assert.Equal(29, (await AllRunsAsync()).Count);
         Assert.Equal(29, stored.Select(t => t.Slug).Distinct().Count());

@@ -234,6 +234,22 @@ public abstract partial class StoreComplianceTests : IAsyncLifetime
         return all;
     }
 
+    /// <summary>Every task, following the cursor to the end.</summary>
+    protected async Task<List<AgentTask>> AllTasksAsync()
+    {
+        var all = new List<AgentTask>();
+        string? cursor = null;
+        do
+        {
+            var page = await Store.Tasks.ListAsync(new TaskQuery(Cursor: cursor, Limit: 500), None);
+            all.AddRange(page.Items);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        return all;
+    }
+
     protected async Task<TaskRun> FindRunAsync(string runId) =>
         await Store.Runs.FindAsync(runId, None) ?? throw new InvalidOperationException($"run {runId} is missing");
 
