@@ -37,11 +37,12 @@ public static class PlanningPolicy
         }
 
         var policies = task.Policies;
-        // Occurrences within the misfire threshold are simply on time, whatever the catch-up window (only a window
-        // trigger's own end still binds them); the misfire policy only decides about later ones that are still inside
-        // their deadline (catch-up window, or a window trigger's end).
-        var onTime = due.Where(o => now - o <= options.MisfireThreshold && (trigger.DeadlineFor(o) is not { } end || now <= end)).ToList();
-        var late = due.Where(o => now - o > options.MisfireThreshold && now <= Deadline(trigger, o, policies)).ToList();
+        // Occurrences within the misfire threshold are simply on time, whatever the catch-up window, and so is a window
+        // trigger's occurrence for as long as its window is open (a task created, or a daemon started, inside today's
+        // window runs today, whatever the misfire policy). The misfire policy only decides about later occurrences that
+        // are still inside their catch-up window.
+        var onTime = due.Where(o => trigger.DeadlineFor(o) is { } end ? now <= end : now - o <= options.MisfireThreshold).ToList();
+        var late = due.Where(o => trigger.DeadlineFor(o) is null && now - o > options.MisfireThreshold && now <= o + policies.CatchUp).ToList();
         var caughtUp = policies.Misfire switch
         {
             MisfirePolicy.Once => onTime.Count == 0 && late.Count > 0 ? [late[^1]] : [],
@@ -101,10 +102,6 @@ public static class PlanningPolicy
     /// <summary>The unique occurrence key of a scheduled instant (UTC, fixed format, so every process writes the same key).</summary>
     public static string OccurrenceKey(DateTimeOffset occurrence) =>
         "sched:" + occurrence.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
-
-    /// <summary>The latest instant an occurrence may still start: its trigger's own deadline (a window's end) or the catch-up window.</summary>
-    public static DateTimeOffset Deadline(Trigger trigger, DateTimeOffset occurrence, TaskPolicies policies) =>
-        trigger.DeadlineFor(occurrence) ?? occurrence + policies.CatchUp;
 
     private static string? OverlapVerdict(PlanInput input, OverlapPolicy overlap) => overlap switch
     {

@@ -190,6 +190,22 @@ public class PlanningPolicyTests
         Assert.Equal(T0.AddDays(1).AddHours(9), decision.NextFireAt);
     }
 
+    /// <summary>Regression: under misfire=skip (or once) a task created inside today's window was recorded skipped.</summary>
+    [Theory]
+    [InlineData(MisfirePolicy.Skip)]
+    [InlineData(MisfirePolicy.Once)]
+    [InlineData(MisfirePolicy.All)]
+    public void Decide_RunsTodaysWindowOccurrence_WhileTheWindowIsOpen_WhateverTheMisfirePolicy(MisfirePolicy misfire)
+    {
+        var task = Task(Window("09:00-11:00"), T0.AddHours(9), new TaskPolicies { Misfire = misfire });
+
+        var decision = Decide(task, T0.AddHours(10));
+
+        var run = Assert.Single(decision.NewRuns);
+        Assert.Equal((RunStatus.Queued, T0.AddHours(9), T0.AddHours(10)), (run.Status, run.ScheduledFor, run.NotBefore));
+        Assert.Equal(T0.AddDays(1).AddHours(9), decision.NextFireAt);
+    }
+
     [Fact]
     public void Decide_SkipsAWindowOccurrence_WhenTheWindowHasClosed()
     {
