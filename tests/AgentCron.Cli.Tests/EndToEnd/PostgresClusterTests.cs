@@ -38,7 +38,7 @@ public sealed class PostgresClusterTests : IAsyncLifetime, IDisposable
         try
         {
             var cron = await CreateCronTasksAsync(daemons, 50);
-            var oneTime = await CreateOneTimeTasksAsync(daemons, 10_000, spread: TimeSpan.FromSeconds(60));
+            var oneTime = await CreateOneTimeTasksAsync(daemons, 3_000, spread: TimeSpan.FromSeconds(30));
             // The cron tasks run across the burst of one-time tasks: from when the first of those has run until every cron
             // task has run ten more times (however long a busy machine takes for that); then the burst finishes alone.
             await RanAsync(oneTime, cron, oneTimeRuns: 1, cronRuns: 0);
