@@ -155,7 +155,7 @@ internal sealed class PostgresRunStore(PostgresDatabase db, Leases leases) : IRu
                 return false;
             }
 
-            var task = (await PostgresTaskStore.FindAsync(write.Connection, run.TaskId, ct))!;
+            var task = (await PostgresTaskStore.LockAsync(write.Connection, run.TaskId, ct))!;
             await WriteAsync(write, decide(new ClaimedRun(run, task)), ct);
             await PostgresRunLogStore.AppendAsync(write.Connection, runId, logTail, ct);
             return true;
@@ -203,7 +203,7 @@ internal sealed class PostgresRunStore(PostgresDatabase db, Leases leases) : IRu
             switch (run?.Status)
             {
                 case RunStatus.Queued:
-                    var completion = finish(new ClaimedRun(run, (await PostgresTaskStore.FindAsync(write.Connection, run.TaskId, ct))!));
+                    var completion = finish(new ClaimedRun(run, (await PostgresTaskStore.LockAsync(write.Connection, run.TaskId, ct))!));
                     await WriteAsync(write, completion, ct);
                     return completion.Run;
                 case RunStatus.Running:
@@ -306,7 +306,7 @@ internal sealed class PostgresRunStore(PostgresDatabase db, Leases leases) : IRu
         {
             if (!tasks.TryGetValue(run.TaskId, out var task))
             {
-                task = (await PostgresTaskStore.FindAsync(connection, run.TaskId, cancellationToken))!;
+                task = (await PostgresTaskStore.LockAsync(connection, run.TaskId, cancellationToken))!;
                 tasks[run.TaskId] = task;
             }
 

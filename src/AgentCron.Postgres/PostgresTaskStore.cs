@@ -100,8 +100,13 @@ internal sealed class PostgresTaskStore(PostgresDatabase db) : ITaskStore
                 .FirstOrDefault(),
             cancellationToken);
 
-    internal static async Task<AgentTask?> FindAsync(NpgsqlConnection connection, string id, CancellationToken cancellationToken) =>
-        (await Sql.QueryAsync(connection, $"SELECT {Rows.TaskColumns} FROM tasks WHERE id = @id", [Sql.Text("id", id)], Rows.ReadTask, cancellationToken)).FirstOrDefault();
+    /// <summary>
+    /// A task read inside a write to write its state back (<see cref="WriteStateAsync"/>): its row stays locked until the
+    /// write ends. Read without the lock, a pause (or any change) that commits between this read and that write would be
+    /// undone by it — the paused task active again, firing on.
+    /// </summary>
+    internal static async Task<AgentTask?> LockAsync(NpgsqlConnection connection, string id, CancellationToken cancellationToken) =>
+        (await Sql.QueryAsync(connection, $"SELECT {Rows.TaskColumns} FROM tasks WHERE id = @id FOR NO KEY UPDATE", [Sql.Text("id", id)], Rows.ReadTask, cancellationToken)).FirstOrDefault();
 
     public Task<Page<AgentTask>> ListAsync(TaskQuery query, CancellationToken cancellationToken) =>
         db.ReadAsync(async (connection, ct) =>

@@ -1,5 +1,6 @@
 using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
+using AgentCron.TestKit;
 
 namespace AgentCron.Postgres.Tests;
 
@@ -109,5 +110,31 @@ public sealed class PostgresConcurrencyTests(PostgresDatabaseFixture fixture) : 
 
         Assert.Equal([free.Id], offered);
         Assert.Equal(new PlanResult(1, 0), result);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_KeepsAPauseThatCommitsWhileItWrites()
+    {
+        var database = await NewDatabaseAsync();
+        var store = await OpenMigratedAsync(database, LeaseClock.Caller);
+        var task = await CreateTaskAsync(store, T0.AddHours(1));
+        var run = await InsertRunAsync(store, task, T0.AddMinutes(-1));
+        Assert.Single(await store.Runs.ClaimAsync("node-a", T0, T0.AddMinutes(5), 1, None));
+
+        // A user pauses the task on another node; that transaction has written but not yet committed when the run ends.
+        var pausing = await ConnectAsync(database);
+        await using var transaction = await pausing.BeginTransactionAsync();
+        await ExecuteAsync(pausing, $"UPDATE tasks SET status = 'paused', status_reason = 'paused by user', next_fire_at = NULL, version = version + 1 WHERE id = '{task.Id}'");
+        var completing = Task.Run(() => store.Runs.CompleteAsync(run.Id, 1, "node-a", c => Finish(c, RunStatus.Succeeded, T0.AddSeconds(30)), [], None));
+        var observer = await ConnectAsync(database);
+        await Eventually.TrueAsync(
+            async () => await ScalarAsync<long>(observer, $"SELECT COUNT(*) FROM pg_stat_activity WHERE {pausing.ProcessID} = ANY(pg_blocking_pids(pid))") > 0,
+            TimeSpan.FromSeconds(30),
+            "the completion to wait for the pause's lock");
+        await transaction.CommitAsync();
+
+        Assert.True(await completing.WaitAsync(TimeSpan.FromSeconds(30)));
+        var after = (await store.Tasks.FindAsync(task.Id, None))!;
+        Assert.Equal((TaskState.Paused, null, run.Id), (after.Status, after.NextFireAt, after.LastRunId));
     }
 }
