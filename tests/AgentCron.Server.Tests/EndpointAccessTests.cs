@@ -87,7 +87,7 @@ public sealed class EndpointAccessTests(RunTokenDaemonFixture fixture) : IClassF
     [Fact]
     public async Task EveryMappedRoute_Returns401_WhenTheTokenIsMissingOrWrong()
     {
-        string[] tokens = ["", "wrong", "act_" + new string('0', 64), Api.Token[..^1], Api.Token + "x", "acr_r_missing.00", fixture.RunningToken[..^1] + "0"];
+        string[] tokens = ["", "wrong", "act_" + new string('0', 64), Api.Token[..^1], Api.Token + "x", "acr_r_missing.00", Altered(fixture.RunningToken)];
         var failures = new List<string>();
 
         foreach (var route in Routes.Where(r => !Open.Contains(r.ToString())))
@@ -111,6 +111,9 @@ public sealed class EndpointAccessTests(RunTokenDaemonFixture fixture) : IClassF
         Assert.Empty(failures);
         Assert.Contains(Routes, r => r.ToString() == "GET /api/nodes");
     }
+
+    /// <summary>The token with its last character changed (replacing it with a fixed one kept it 1 time in 16: a flake).</summary>
+    private static string Altered(string token) => token[..^1] + (token[^1] == '0' ? '1' : '0');
 
     [Fact]
     public async Task OpenRoutes_Answer200_WithoutAToken()
