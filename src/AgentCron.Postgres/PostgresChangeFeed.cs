@@ -62,7 +62,11 @@ internal sealed class PostgresChangeFeed(PostgresDatabase db, TimeProvider time)
                         Signal();
                     }
                 };
-                await Sql.ExecuteAsync(connection, $"LISTEN {PostgresDatabase.Channel}", [], stop);
+                await using (var listen = new NpgsqlCommand($"LISTEN {PostgresDatabase.Channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stop);
+                }
+
                 if (connected)
                 {
                     Signal(); // Reconnected: whatever was notified meanwhile is lost, so look again.

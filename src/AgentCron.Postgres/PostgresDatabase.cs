@@ -1,4 +1,6 @@
+using System.Data.Common;
 using AgentCron.Core.Ports;
+using AgentCron.Core.Storage;
 using Npgsql;
 
 namespace AgentCron.Postgres;
@@ -11,7 +13,7 @@ namespace AgentCron.Postgres;
 /// and the policies it calls are pure apart from the transaction); a failure during COMMIT itself is ambiguous and is
 /// never retried.
 /// </summary>
-internal sealed class PostgresDatabase : IAsyncDisposable
+internal sealed class PostgresDatabase : IStoreDatabase
 {
     /// <summary>The channel every store NOTIFYs and every change feed LISTENs on.</summary>
     public const string Channel = "agentcron_changes";
@@ -39,7 +41,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     public NpgsqlDataSource Source => _source;
 
     /// <summary>Runs <paramref name="work"/> in one transaction and commits it; retried from the start when the server aborted it.</summary>
-    public async Task<T> WriteAsync<T>(Func<PostgresWrite, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    public async Task<T> WriteAsync<T>(Func<StoreWrite, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -48,12 +50,15 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             {
                 await using var connection = await _source.OpenConnectionAsync(cancellationToken);
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                var write = new PostgresWrite(connection);
+                var write = new StoreWrite(connection);
                 var result = await work(write, cancellationToken);
                 if (write.WakesOtherNodes)
                 {
                     // Delivered by the server when (and only if) the transaction commits.
-                    await Sql.ExecuteAsync(connection, "SELECT pg_notify(@channel, @instance)", [Sql.Text("channel", Channel), Sql.Text("instance", InstanceId)], cancellationToken);
+                    await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @instance)", connection);
+                    notify.Parameters.AddWithValue("channel", Channel);
+                    notify.Parameters.AddWithValue("instance", InstanceId);
+                    await notify.ExecuteNonQueryAsync(cancellationToken);
                 }
 
                 committing = true;
@@ -72,7 +77,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> on a pooled connection, outside any explicit transaction.</summary>
-    public async Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    public async Task<T> ReadAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
         return await work(connection, cancellationToken);
@@ -87,18 +92,4 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         // A broken connection before COMMIT was sent: the server rolls back. During COMMIT: it may have committed.
         _ => ex.IsTransient && !committing,
     };
-}
-
-/// <summary>A write transaction in progress: its connection, and whether its commit should wake the other nodes.</summary>
-internal sealed class PostgresWrite(NpgsqlConnection connection)
-{
-    public NpgsqlConnection Connection { get; } = connection;
-
-    public bool WakesOtherNodes { get; private set; }
-
-    /// <summary>
-    /// Marks this transaction as one that makes work due (a task scheduled or moved, a run queued or unblocked): its
-    /// commit NOTIFYs the change feeds of the other nodes.
-    /// </summary>
-    public void WakeOtherNodes() => WakesOtherNodes = true;
 }

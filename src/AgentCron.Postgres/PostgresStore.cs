@@ -1,4 +1,5 @@
 using AgentCron.Core.Ports;
+using AgentCron.Core.Storage;
 using Npgsql;
 
 namespace AgentCron.Postgres;
@@ -15,9 +16,10 @@ public sealed record PostgresStoreOptions
 /// planning take rows with <c>FOR UPDATE … SKIP LOCKED</c>, leases run on the database's clock, every write of a run
 /// is fenced by the owner and attempt it holds, and <c>LISTEN/NOTIFY</c> wakes the other nodes when work becomes due.
 /// </summary>
-public sealed class PostgresStore : IAgentCronStore
+public sealed class PostgresStore : SqlStore
 {
     private readonly PostgresDatabase _db;
+    private readonly PostgresDialect _dialect;
     private readonly PostgresChangeFeed _changes;
     private readonly string _server;
 
@@ -26,47 +28,42 @@ public sealed class PostgresStore : IAgentCronStore
     /// <param name="time">The node's clock: only lease lengths and retry pauses come from it in database-clock mode.</param>
     /// <param name="options">Null for the defaults.</param>
     public PostgresStore(string connectionString, TimeProvider time, PostgresStoreOptions? options = null)
+        : this(Checked(connectionString), new PostgresDialect((options ?? new PostgresStoreOptions()).LeaseClock), time)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (string.IsNullOrWhiteSpace(builder.Host))
-        {
-            throw new ArgumentException("the connection string names no Host", nameof(connectionString));
-        }
+    }
 
-        builder.Password = null;
-        Description = builder.ConnectionString;
+    private PostgresStore(NpgsqlConnectionStringBuilder builder, PostgresDialect dialect, TimeProvider time)
+        : this(new PostgresDatabase(builder.ConnectionString, time), dialect, builder, time)
+    {
+    }
+
+    private PostgresStore(PostgresDatabase db, PostgresDialect dialect, NpgsqlConnectionStringBuilder builder, TimeProvider time)
+        : base(db, dialect, time)
+    {
+        _db = db;
+        _dialect = dialect;
+        _changes = new PostgresChangeFeed(db, time);
         _server = $"PostgreSQL at {builder.Host}:{builder.Port}, database '{builder.Database ?? builder.Username}' as user '{builder.Username}'";
-        _db = new PostgresDatabase(connectionString, time);
-        var leases = new Leases((options ?? new PostgresStoreOptions()).LeaseClock, time);
-        LeaseClock = leases.Clock;
-        Tasks = new PostgresTaskStore(_db);
-        Runs = new PostgresRunStore(_db, leases);
-        Logs = new PostgresRunLogStore(_db);
-        Threads = new PostgresThreadStore(_db);
-        Nodes = new PostgresNodeStore(_db, leases, time);
-        _changes = new PostgresChangeFeed(_db, time);
+        var described = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Password = null };
+        Description = described.ConnectionString;
     }
 
     /// <summary>The connection string without its password, for logs and health.</summary>
     public string Description { get; }
 
-    public LeaseClock LeaseClock { get; }
-    public ITaskStore Tasks { get; }
-    public IRunStore Runs { get; }
-    public IRunLogStore Logs { get; }
-    public IThreadStore Threads { get; }
-    public INodeStore Nodes { get; }
-    public IStoreChangeFeed? Changes => _changes;
+    public LeaseClock LeaseClock => _dialect.LeaseClock;
+
+    public override IStoreChangeFeed? Changes => _changes;
 
     /// <summary>
     /// Applies the migrations the database has not seen. A server that cannot be reached or refuses this user throws
     /// <see cref="Core.StartupCheckException"/> naming host, port, database and user (never the password).
     /// </summary>
-    public async Task MigrateAsync(CancellationToken cancellationToken)
+    public override async Task MigrateAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await Migrator.MigrateAsync(_db, cancellationToken);
+            await Migrator.MigrateAsync(_db, _dialect, cancellationToken);
         }
         catch (NpgsqlException ex)
         {
@@ -75,9 +72,20 @@ public sealed class PostgresStore : IAgentCronStore
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         await _changes.DisposeAsync();
         await _db.DisposeAsync();
+    }
+
+    private static NpgsqlConnectionStringBuilder Checked(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrWhiteSpace(builder.Host))
+        {
+            throw new ArgumentException("the connection string names no Host", nameof(connectionString));
+        }
+
+        return builder;
     }
 }

@@ -19,7 +19,7 @@ internal sealed class SqliteChangeFeed(SqliteDatabase db, TimeProvider time) : I
         _connection ??= db.Open();
         while (true)
         {
-            var version = (long)Rows.Scalar(_connection, "PRAGMA data_version")!;
+            var version = await SqliteDialect.Instance.CountAsync(_connection, "PRAGMA data_version", [], cancellationToken);
             if (_seen >= 0 && version != _seen)
             {
                 _seen = version;

@@ -1,5 +1,7 @@
+using System.Data.Common;
 using System.Threading.Channels;
 using AgentCron.Core.Ports;
+using AgentCron.Core.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace AgentCron.Sqlite;
@@ -12,7 +14,7 @@ namespace AgentCron.Sqlite;
 /// (<c>synchronous=FULL</c>). Serialising writes in-process also keeps SQLite's busy handler out of the hot path; other
 /// processes on the same file are waited for through <c>busy_timeout</c>. Reads use pooled connections, concurrently (WAL).
 /// </summary>
-internal sealed class SqliteDatabase : IAsyncDisposable
+internal sealed class SqliteDatabase : IStoreDatabase
 {
     private const int MaxBatch = 256;
 
@@ -41,21 +43,21 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     public string Path { get; }
 
     /// <summary>Runs <paramref name="work"/> inside a write transaction; completes after the commit is durable.</summary>
-    public Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    public Task<T> WriteAsync<T>(Func<StoreWrite, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var write = new Write<T>(work);
+        var write = new Write<T>(work, cancellationToken);
         ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(write), this);
 
         return write.Result;
     }
 
     /// <summary>Runs <paramref name="work"/> on a pooled read connection.</summary>
-    public Task<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    public async Task<T> ReadAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        using var connection = Open();
-        return Task.FromResult(work(connection));
+        await using var connection = Open();
+        return await work(connection, cancellationToken);
     }
 
     public SqliteConnection Open()
@@ -82,12 +84,12 @@ internal sealed class SqliteDatabase : IAsyncDisposable
                 batch.Add(write);
             }
 
-            CommitBatch(batch);
+            await CommitBatchAsync(batch);
             batch.Clear();
         }
     }
 
-    private void CommitBatch(List<IWrite> batch)
+    private async Task CommitBatchAsync(List<IWrite> batch)
     {
         try
         {
@@ -101,7 +103,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
                     Execute(connection, "SAVEPOINT w");
                     try
                     {
-                        write.Run(connection);
+                        await write.RunAsync(connection);
                         Execute(connection, "RELEASE w");
                     }
                     catch (Exception ex) when (InTransaction(connection))
@@ -177,16 +179,16 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }
     }
 
-    internal static void Execute(SqliteConnection connection, string sql) => Rows.Command(connection, sql).ExecuteNonQuery();
+    internal static void Execute(SqliteConnection connection, string sql) => SqliteDialect.Instance.Execute(connection, sql);
 
     private interface IWrite
     {
-        void Run(SqliteConnection connection);
+        Task RunAsync(SqliteConnection connection);
         void Fail(Exception error);
         void Acknowledge();
     }
 
-    private sealed class Write<T>(Func<SqliteConnection, T> work) : IWrite
+    private sealed class Write<T>(Func<StoreWrite, CancellationToken, Task<T>> work, CancellationToken cancellationToken) : IWrite
     {
         private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _value;
@@ -194,7 +196,8 @@ internal sealed class SqliteDatabase : IAsyncDisposable
 
         public Task<T> Result => _result.Task;
 
-        public void Run(SqliteConnection connection) => _value = work(connection);
+        // No other process hears of a commit here: they see it through PRAGMA data_version (SqliteChangeFeed).
+        public async Task RunAsync(SqliteConnection connection) => _value = await work(new StoreWrite(connection), cancellationToken);
 
         public void Fail(Exception error)
         {

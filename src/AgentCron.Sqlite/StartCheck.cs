@@ -51,7 +51,17 @@ internal static class StartCheck
             throw new StartupCheckException($"the database '{path}' is read-only: the daemon must be able to write it (check its mode, its owner and the file system)");
         }
 
-        var problems = Rows.Query(connection, "PRAGMA quick_check(5)", null, r => r.GetString(0));
+        var problems = new List<string>();
+        using (var check = connection.CreateCommand())
+        {
+            check.CommandText = "PRAGMA quick_check(5)";
+            using var reader = check.ExecuteReader();
+            while (reader.Read())
+            {
+                problems.Add(reader.GetString(0));
+            }
+        }
+
         if (problems is not ["ok"])
         {
             throw Corrupt(path, "PRAGMA quick_check: " + string.Join("; ", problems), null);

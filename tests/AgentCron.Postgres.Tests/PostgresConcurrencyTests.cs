@@ -1,5 +1,6 @@
 using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
+using AgentCron.Core.Storage;
 using AgentCron.TestKit;
 
 namespace AgentCron.Postgres.Tests;

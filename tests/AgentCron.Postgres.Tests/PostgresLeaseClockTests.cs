@@ -1,4 +1,5 @@
 using AgentCron.Core.Model;
+using AgentCron.Core.Storage;
 using AgentCron.TestKit;
 
 namespace AgentCron.Postgres.Tests;

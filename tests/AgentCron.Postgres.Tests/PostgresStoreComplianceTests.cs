@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using AgentCron.Core.Ports;
+using AgentCron.Core.Storage;
 using AgentCron.TestKit.StoreCompliance;
 
 namespace AgentCron.Postgres.Tests;

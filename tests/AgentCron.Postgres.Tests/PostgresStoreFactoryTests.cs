@@ -1,4 +1,5 @@
 using AgentCron.Core;
+using AgentCron.Core.Storage;
 using AgentCron.Server.Hosting;
 using AgentCron.TestKit;
 

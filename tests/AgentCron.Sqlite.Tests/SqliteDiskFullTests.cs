@@ -58,7 +58,7 @@ public sealed class SqliteDiskFullTests : IDisposable
         await SqliteDiskSpace.FillAsync(store);
         // Hold the writer, so that the writes below wait together and share one transaction.
         using var gate = new ManualResetEventSlim();
-        var holder = store.Database.WriteAsync(_ => gate.Wait(TimeSpan.FromSeconds(30)), None);
+        var holder = store.Database.WriteAsync((_, ct) => Task.FromResult(gate.Wait(TimeSpan.FromSeconds(30), ct)), None);
         var small = NewTask("small", 10);
         var big = NewTask("big", 100_000);
         var writes = new[] { store.Tasks.CreateAsync(small, null, None), store.Tasks.CreateAsync(big, null, None) };

@@ -12,10 +12,10 @@ public sealed class SqlitePlannerIndexTests : IDisposable
 
     public static TheoryData<string, bool> Queries => new()
     {
-        { nameof(SqliteTaskStore.DueQuery), false },
-        { nameof(SqliteTaskStore.DueQuery), true },
-        { nameof(SqliteTaskStore.NextFireQuery), false },
-        { nameof(SqliteTaskStore.NextFireQuery), true },
+        { nameof(SqliteDialect.DueTasks), false },
+        { nameof(SqliteDialect.DueTasks), true },
+        { nameof(SqliteDialect.NextFireAt), false },
+        { nameof(SqliteDialect.NextFireAt), true },
     };
 
     [Theory]
@@ -54,11 +54,11 @@ public sealed class SqlitePlannerIndexTests : IDisposable
         }
 
         using var explain = connection.CreateCommand();
-        explain.CommandText = "EXPLAIN QUERY PLAN " + (query == nameof(SqliteTaskStore.DueQuery) ? SqliteTaskStore.DueQuery : SqliteTaskStore.NextFireQuery);
-        if (query == nameof(SqliteTaskStore.DueQuery))
+        explain.CommandText = "EXPLAIN QUERY PLAN " + (query == nameof(SqliteDialect.DueTasks) ? SqliteDialect.Instance.DueTasks : SqliteDialect.Instance.NextFireAt);
+        if (query == nameof(SqliteDialect.DueTasks))
         {
-            explain.Parameters.AddWithValue("$now", 0L);
-            explain.Parameters.AddWithValue("$limit", 500);
+            explain.Parameters.AddWithValue("@now", 0L);
+            explain.Parameters.AddWithValue("@limit", 500);
         }
         var plan = new List<string>();
         using (var reader = explain.ExecuteReader())

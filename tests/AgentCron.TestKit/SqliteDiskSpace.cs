@@ -16,12 +16,12 @@ public static class SqliteDiskSpace
 
     public static Task FreeAsync(SqliteStore store) => SetLimitAsync(store, SqliteMaxPages);
 
-    private static async Task SetLimitAsync(SqliteStore store, long? pages) => await store.Database.WriteAsync(connection =>
+    private static async Task SetLimitAsync(SqliteStore store, long? pages) => await store.Database.WriteAsync(async (write, ct) =>
     {
-        using var command = connection.CreateCommand();
+        await using var command = write.Connection.CreateCommand();
         command.CommandText = "PRAGMA page_count";
-        var limit = pages ?? (long)command.ExecuteScalar()!;
+        var limit = pages ?? (long)(await command.ExecuteScalarAsync(ct))!;
         command.CommandText = $"PRAGMA max_page_count = {limit}";
-        return command.ExecuteScalar();
+        return await command.ExecuteScalarAsync(ct);
     }, CancellationToken.None);
 }

@@ -95,8 +95,8 @@ public static class CompletionPolicy
     }
 
     /// <summary>
-    /// The <c>attempt.abandoned</c> log entry a store writes with a recovered run (<see cref="IRunStore.RecoverExpiredAsync"/>),
-    /// in the same transaction: whose lease expired when, and what became of the run, so its log explains the gap.
+    /// The <c>attempt.abandoned</c> log entry of a recovered run (<see cref="IRunStore.RecoverExpiredAsync"/>), written with
+    /// its new state: whose lease expired when, and what became of the run, so its log explains the gap.
     /// </summary>
     public static NewRunLogEvent AbandonedEntry(TaskRun before, TaskRun after, DateTimeOffset now) => new(
         now,

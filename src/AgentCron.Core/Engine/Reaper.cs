@@ -41,7 +41,8 @@ public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, Time
             var outcome = claimed.Run.CancelRequested
                 ? new AttemptOutcome(Model.RunStatus.Cancelled, null, "cancelled; " + error)
                 : new AttemptOutcome(Model.RunStatus.Failed, null, error);
-            return CompletionPolicy.Decide(claimed, outcome, now, options, _random);
+            var decided = CompletionPolicy.Decide(claimed, outcome, now, options, _random);
+            return decided with { Log = [CompletionPolicy.AbandonedEntry(claimed.Run, decided.Run, now)] };
         }, cancellationToken);
 
         foreach (var run in recovered)

@@ -1,0 +1,168 @@
+using System.Data.Common;
+using AgentCron.Core.Model;
+using AgentCron.Core.Ports;
+
+namespace AgentCron.Core.Storage;
+
+internal sealed class SqlTaskStore(IStoreDatabase db, StoreStatements statements) : ITaskStore
+{
+    private const string Insert = $"""
+        INSERT INTO tasks ({Rows.TaskColumns})
+        VALUES (@id, @slug, @name, @instructions, @status, @status_reason, @trigger_kind, @trigger_expr, @trigger_tz,
+                @trigger_anchor, @agent_provider, @agent_model, @agent_command, @agent_cwd, @thread, @timeout, @retries,
+                @overlap, @misfire, @catch_up, @jitter, @max_failures, @next_fire_at, @last_run_id, @last_run_at,
+                @last_run_status, @last_summary, @last_error, @consecutive_failures, @created_at, @updated_at, 1,
+                @agent_permissions, @created_by_run, @recurring_follow_ups)
+        """;
+
+    private const string Update = """
+        UPDATE tasks SET slug = @slug, name = @name, instructions = @instructions, status = @status,
+            status_reason = @status_reason, trigger_kind = @trigger_kind, trigger_expr = @trigger_expr,
+            trigger_tz = @trigger_tz, trigger_anchor = @trigger_anchor, agent_provider = @agent_provider,
+            agent_model = @agent_model, agent_command = @agent_command, agent_cwd = @agent_cwd,
+            agent_permissions = @agent_permissions, thread = @thread,
+            timeout = @timeout, retries = @retries, overlap = @overlap, misfire = @misfire,
+            catch_up = @catch_up, jitter = @jitter, max_failures = @max_failures,
+            recurring_follow_ups = @recurring_follow_ups,
+            next_fire_at = @next_fire_at, updated_at = @updated_at, version = version + 1
+        WHERE id = @id AND version = @expected
+        """;
+
+    private SqlDialect Dialect => statements.Dialect;
+
+    private Rows Rows => statements.Rows;
+
+    public Task CreateAsync(AgentTask task, TaskRun? firstRun, CancellationToken cancellationToken) =>
+        db.WriteAsync(async (write, ct) =>
+        {
+            await InsertAsync(write, task, firstRun, ct);
+            return true;
+        }, cancellationToken);
+
+    public Task CreateFollowUpAsync(AgentTask task, TaskRun? firstRun, int maxPerRun, CancellationToken cancellationToken) =>
+        db.WriteAsync(async (write, ct) =>
+        {
+            // Concurrent follow-ups of one run are counted one after the other.
+            await Dialect.SerializeAsync(write.Connection, LockSpace.FollowUps, task.CreatedByRun!, ct);
+            var created = await Dialect.CountAsync(write.Connection, "SELECT COUNT(*) FROM tasks WHERE created_by_run = @run", [Dialect.Text("run", task.CreatedByRun)], ct);
+            if (created >= maxPerRun)
+            {
+                throw new ForbiddenException($"run '{task.CreatedByRun}' has already created {created} tasks; a run may create at most {maxPerRun} (FollowUps:MaxPerRun)");
+            }
+
+            await InsertAsync(write, task, firstRun, ct);
+            return true;
+        }, cancellationToken);
+
+    public Task<AgentTask?> FindAsync(string idOrSlug, CancellationToken cancellationToken) =>
+        db.ReadAsync(
+            async (connection, ct) => (await Dialect.QueryAsync(connection, $"SELECT {Rows.TaskColumns} FROM tasks WHERE id = @key OR slug = @key LIMIT 1", [Dialect.Text("key", idOrSlug)], Rows.ReadTask, ct))
+                .FirstOrDefault(),
+            cancellationToken);
+
+    public Task<Page<AgentTask>> ListAsync(TaskQuery query, CancellationToken cancellationToken) =>
+        db.ReadAsync(async (connection, ct) =>
+        {
+            var rows = await Dialect.QueryAsync(
+                connection,
+                $"""
+                SELECT {Rows.TaskColumns} FROM tasks
+                WHERE (@status IS NULL OR status = @status) AND (@cursor IS NULL OR id > @cursor)
+                ORDER BY id LIMIT @limit
+                """,
+                [
+                    Dialect.Text("status", query.Status is { } s ? EnumText.ToText(s) : null),
+                    Dialect.Text("cursor", query.Cursor),
+                    Dialect.Int("limit", query.Limit + 1),
+                ],
+                Rows.ReadTask,
+                ct);
+            return Paging.Page(rows, query.Limit, t => t.Id);
+        }, cancellationToken);
+
+    public Task UpdateAsync(AgentTask task, long expectedVersion, CancellationToken cancellationToken) =>
+        db.WriteAsync(async (write, ct) =>
+        {
+            int changed;
+            try
+            {
+                changed = await Dialect.ExecuteAsync(write.Connection, Update, [.. Rows.TaskParameters(task), Dialect.Long("expected", expectedVersion)], ct);
+            }
+            catch (DbException ex) when (Dialect.Violates(ex, UniqueKey.TaskSlug))
+            {
+                throw new ConflictException($"a task with slug '{task.Slug}' already exists");
+            }
+
+            if (changed == 0)
+            {
+                throw await Dialect.CountAsync(write.Connection, "SELECT COUNT(*) FROM tasks WHERE id = @id", [Dialect.Text("id", task.Id)], ct) == 0
+                    ? new NotFoundException($"task '{task.Id}' does not exist")
+                    : new ConflictException($"task '{task.Id}' was changed by someone else (expected version {expectedVersion}); read it again and retry");
+            }
+
+            // Its next fire time may have moved earlier than the other nodes' planners sleep.
+            write.WakeOtherNodes();
+            return true;
+        }, cancellationToken);
+
+    public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>
+        db.WriteAsync(async (write, ct) => await Dialect.ExecuteAsync(write.Connection, "DELETE FROM tasks WHERE id = @id", [Dialect.Text("id", id)], ct) > 0, cancellationToken);
+
+    public Task<DateTimeOffset?> NextFireAtAsync(CancellationToken cancellationToken) =>
+        db.ReadAsync((connection, ct) => Dialect.InstantAsync(connection, Dialect.NextFireAt, [], ct), cancellationToken);
+
+    public Task<PlanResult> PlanDueAsync(DateTimeOffset now, int limit, Func<PlanInput, PlanDecision> plan, CancellationToken cancellationToken) =>
+        db.WriteAsync(async (write, ct) =>
+        {
+            var connection = write.Connection;
+            var due = await Dialect.QueryAsync(connection, Dialect.DueTasks, [Dialect.Instant("now", now), Dialect.Int("limit", limit)], Rows.ReadTask, ct);
+            var runs = 0;
+            foreach (var task in due)
+            {
+                var (queued, running) = await statements.ActiveCountsAsync(connection, task.Id, ct);
+                var decision = plan(new PlanInput(task, queued, running));
+                foreach (var run in decision.NewRuns)
+                {
+                    runs += await statements.InsertRunAsync(connection, run, true, ct);
+                }
+
+                await statements.WriteTaskStateAsync(connection, task with
+                {
+                    NextFireAt = decision.NextFireAt,
+                    Status = decision.Status,
+                    StatusReason = decision.StatusReason,
+                    UpdatedAt = now,
+                }, ct);
+                if (decision.CancelRunning)
+                {
+                    await Dialect.ExecuteAsync(connection, "UPDATE runs SET cancel_requested = TRUE WHERE task_id = @id AND status = 'running'", [Dialect.Text("id", task.Id)], ct);
+                }
+            }
+
+            if (runs > 0)
+            {
+                write.WakeOtherNodes();
+            }
+
+            return new PlanResult(due.Count, runs);
+        }, cancellationToken);
+
+    private async Task InsertAsync(StoreWrite write, AgentTask task, TaskRun? firstRun, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Dialect.ExecuteAsync(write.Connection, Insert, Rows.TaskParameters(task), cancellationToken);
+        }
+        catch (DbException ex) when (Dialect.Violates(ex, UniqueKey.TaskSlug))
+        {
+            throw new ConflictException($"a task with slug '{task.Slug}' already exists");
+        }
+
+        if (firstRun is not null)
+        {
+            await statements.InsertRunAsync(write.Connection, firstRun, false, cancellationToken);
+        }
+
+        write.WakeOtherNodes();
+    }
+}
