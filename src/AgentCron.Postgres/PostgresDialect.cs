@@ -93,7 +93,7 @@ internal sealed class PostgresDialect(LeaseClock clock) : SqlDialect
             LIMIT @limit
             FOR UPDATE OF r SKIP LOCKED
             FOR NO KEY UPDATE OF t SKIP LOCKED)
-        UPDATE runs SET status = 'running', lease_owner = @owner, lease_expires_at = {leaseUntil}, started_at = @now,
+        UPDATE runs SET status = 'running', lease_owner = @owner, node = @owner, lease_expires_at = {leaseUntil}, started_at = @now,
             host = NULL, pid = NULL, pid_identity = NULL
         FROM candidates WHERE runs.id = candidates.id
         RETURNING {Rows.RunColumnsOfRuns}

@@ -68,7 +68,7 @@ internal sealed class SqliteDialect : SqlDialect
     // attempts never drive a session at once. INDEXED BY: without statistics SQLite would pick runs_status and sort the
     // whole backlog on every claim (25 ms at 20,000 queued runs).
     public override string Claim(string leaseUntil) => $"""
-        UPDATE runs SET status = 'running', lease_owner = @owner, lease_expires_at = {leaseUntil}, started_at = @now,
+        UPDATE runs SET status = 'running', lease_owner = @owner, node = @owner, lease_expires_at = {leaseUntil}, started_at = @now,
             host = NULL, pid = NULL, pid_identity = NULL
         WHERE id IN (
             SELECT r.id FROM runs r INDEXED BY runs_queued JOIN tasks t ON t.id = r.task_id

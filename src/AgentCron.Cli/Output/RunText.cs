@@ -42,6 +42,7 @@ public static class RunText
             .Add("Started", r.StartedAt is { } s ? time.At(s) : null)
             .Add("Finished", r.FinishedAt is { } f ? time.At(f) : null)
             .Add("Duration", r.DurationMs is not null ? TimeText.Duration(r.DurationMs) : null)
+            .Add("Node", r.Node)
             .Add("Lease", r.LeaseOwner is { } owner && r.Status == "running"
                 ? $"{owner} until {(r.LeaseExpiresAt is { } until ? time.Full(until) : "?")}"
                 : null)

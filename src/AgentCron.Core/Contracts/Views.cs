@@ -114,7 +114,8 @@ public sealed record RunView(
     string? Error,
     long? InputTokens,
     long? OutputTokens,
-    decimal? CostUsd)
+    decimal? CostUsd,
+    string? Node)
 {
     public static RunView From(TaskRun r, string? taskSlug) => new(
         r.Id,
@@ -142,7 +143,8 @@ public sealed record RunView(
         r.Error,
         r.InputTokens,
         r.OutputTokens,
-        r.CostUsd);
+        r.CostUsd,
+        r.Node);
 }
 
 public sealed record LogEntryView(long Seq, DateTimeOffset At, int Attempt, string Type, JsonElement Data)

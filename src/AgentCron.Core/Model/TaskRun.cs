@@ -45,6 +45,12 @@ public sealed record TaskRun
     public string? Summary { get; init; }
     public string? Error { get; init; }
 
+    /// <summary>
+    /// The node (daemon, <c>Engine:NodeId</c>) that took the latest attempt; kept after the run ends, so a cluster's
+    /// operator sees where each run happened.
+    /// </summary>
+    public string? Node { get; init; }
+
     /// <summary>Host and process id of the agent process of the current attempt, so a restarted daemon can kill an orphan.</summary>
     public string? Host { get; init; }
     public int? Pid { get; init; }

@@ -22,7 +22,7 @@ public sealed class Rows(SqlDialect dialect)
     public const string RunColumns = """
         id, task_id, occurrence, trigger, scheduled_for, not_before, attempt, status, exclusive, lease_owner,
         lease_expires_at, cancel_requested, created_at, started_at, finished_at, agent, model, session_id, exit_code,
-        output, summary, error, host, pid, pid_identity, input_tokens, output_tokens, cost_usd
+        output, summary, error, host, pid, pid_identity, input_tokens, output_tokens, cost_usd, node
         """;
 
     /// <summary><see cref="RunColumns"/> of the table <c>runs</c> by name, for statements that join it.</summary>
@@ -111,6 +111,7 @@ public sealed class Rows(SqlDialect dialect)
         dialect.Long("input_tokens", run.InputTokens),
         dialect.Long("output_tokens", run.OutputTokens),
         dialect.Decimal("cost_usd", run.CostUsd),
+        dialect.Text("node", run.Node),
     ];
 
     /// <summary>A task from a row of <see cref="TaskColumns"/>.</summary>
@@ -191,6 +192,7 @@ public sealed class Rows(SqlDialect dialect)
         InputTokens = r.IsDBNull(25) ? null : r.GetInt64(25),
         OutputTokens = r.IsDBNull(26) ? null : r.GetInt64(26),
         CostUsd = r.IsDBNull(27) ? null : r.GetDecimal(27),
+        Node = String(r, 28),
     };
 
     /// <summary>A nullable instant column.</summary>

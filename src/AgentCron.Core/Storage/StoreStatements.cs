@@ -15,7 +15,7 @@ internal sealed class StoreStatements(SqlDialect dialect, Rows rows)
         VALUES (@id, @task_id, @occurrence, @trigger, @scheduled_for, @not_before, @attempt, @status, @exclusive,
                 @lease_owner, @lease_expires_at, @cancel_requested, @created_at, @started_at, @finished_at, @agent, @model,
                 @session_id, @exit_code, @output, @summary, @error, @host, @pid, @pid_identity, @input_tokens, @output_tokens,
-                @cost_usd)
+                @cost_usd, @node)
         """;
 
     private const string UpdateRunState = """
@@ -23,7 +23,7 @@ internal sealed class StoreStatements(SqlDialect dialect, Rows rows)
             lease_expires_at = @lease_expires_at, cancel_requested = @cancel_requested, started_at = @started_at,
             finished_at = @finished_at, agent = @agent, model = @model, session_id = @session_id, exit_code = @exit_code,
             output = @output, summary = @summary, error = @error, host = @host, pid = @pid, pid_identity = @pid_identity,
-            input_tokens = @input_tokens, output_tokens = @output_tokens, cost_usd = @cost_usd
+            input_tokens = @input_tokens, output_tokens = @output_tokens, cost_usd = @cost_usd, node = @node
         WHERE id = @id
         """;
 

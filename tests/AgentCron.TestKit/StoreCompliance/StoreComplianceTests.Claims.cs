@@ -33,6 +33,24 @@ public abstract partial class StoreComplianceTests
     }
 
     [Fact]
+    public async Task ClaimAsync_RecordsTheNodeOfEachAttempt_AndTheRunKeepsItWhenItEnds()
+    {
+        var task = await CreateTaskAsync();
+        var run = await InsertRunAsync(task, T0.AddMinutes(-1));
+        Assert.Null(run.Node);
+
+        var first = await ClaimOneAsync("node-a", T0);
+        Assert.Equal("node-a", first.Run.Node);
+        Assert.True(await Store.Runs.CompleteAsync(run.Id, 1, "node-a", c => Retry(c, T0, "try again"), [], None));
+        var second = await ClaimOneAsync("node-b", T0.AddSeconds(1));
+        Assert.Equal("node-b", second.Run.Node);
+        Assert.True(await Store.Runs.CompleteAsync(run.Id, 2, "node-b", c => Finish(c, RunStatus.Succeeded, T0.AddSeconds(2)), [], None));
+
+        var finished = await FindRunAsync(run.Id);
+        Assert.Equal((RunStatus.Succeeded, null, "node-b"), (finished.Status, finished.LeaseOwner, finished.Node));
+    }
+
+    [Fact]
     public async Task ClaimAsync_LeavesRunQueued_UntilItsNotBeforeHasCome()
     {
         var task = await CreateTaskAsync();
