@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentCron.Agents.Processes;
 using AgentCron.Core;
 using AgentCron.Core.Engine;
 using AgentCron.Core.Model;
@@ -122,6 +123,7 @@ internal sealed class BenchStore : IAsyncDisposable
     public Scheduler NewScheduler(NoopRunner runner, SchedulerOptions options) => new(
         Store,
         new RunnerRegistry([runner], NoopRunner.Id),
+        new ProcessGroupOrphanKiller(),
         options,
         new RunEnvironment("http://127.0.0.1:0", Directory, TestSandbox.None),
         Time,

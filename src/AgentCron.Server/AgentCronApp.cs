@@ -94,6 +94,7 @@ public sealed class AgentCronApp : IAsyncDisposable
         services.AddSingleton(sandbox);
         services.AddSingleton(sp => new RunEnvironment(ListeningAddress(sp).ToString().TrimEnd('/'), workRoot, sandbox, runTokens, followUps.MaxPerRun));
         services.AddSingleton<Scheduler>();
+        services.AddSingleton<IEngine>(sp => sp.GetRequiredService<Scheduler>());
         services.AddSingleton<TaskService>();
         services.AddSingleton(new ApiToken(token));
         services.AddProblemDetails();

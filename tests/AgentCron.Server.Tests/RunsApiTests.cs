@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using AgentCron.Core.Contracts;
-using AgentCron.Core.Processes;
+using AgentCron.Agents.Processes;
 using AgentCron.Server.Api;
 using AgentCron.Server.Tests.Support;
 using AgentCron.TestKit;
@@ -242,7 +242,7 @@ public class RunStopTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>
             await ApiClient.AssertStatusAsync(HttpStatusCode.NotFound, run);
         }
 
-        await Eventually.TrueAsync(() => Task.FromResult(fixture.Daemon.App.Scheduler.Dispatcher.Running.Count == 0), Promptly, "the dispatcher to let go of the run");
+        await Eventually.TrueAsync(() => Task.FromResult(fixture.Daemon.App.Scheduler.RunningCount == 0), Promptly, "the dispatcher to let go of the run");
         var health = await Api.ExpectAsync<HealthView>(HttpMethod.Get, "/api/health", HttpStatusCode.OK);
         Assert.Equal("ok", health.Status);
     }

@@ -60,7 +60,7 @@ public static class AgentProcess
         using var process = new Process { StartInfo = start };
         process.Start();
         var pid = process.Id;
-        request.ProcessStarted(pid);
+        request.ProcessStarted(new StartedProcess(pid, ProcessGroup.Identify(pid)));
         log.Write("process.started", new { pid, argv = args.Prepend(program), sandboxed = request.Sandbox.Status == SandboxStatus.On });
 
         var stderrTail = new Queue<string>();

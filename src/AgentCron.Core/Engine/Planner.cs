@@ -6,9 +6,10 @@ namespace AgentCron.Core.Engine;
 /// <summary>
 /// Turns due tasks into runs. Each pass claims due tasks in batches and, in one transaction per batch, inserts their runs
 /// (the store's unique occurrence key makes this exactly-once across processes) and advances their next fire time;
-/// then it sleeps until the earliest next fire time or until woken.
+/// then it sleeps until the earliest next fire time or until woken. <paramref name="runsPlanned"/> is called after a
+/// batch that queued runs.
 /// </summary>
-public sealed class Planner(IAgentCronStore store, SchedulerOptions options, TimeProvider time, ILogger logger, EngineHealth health, Dispatcher dispatcher)
+public sealed class Planner(IAgentCronStore store, SchedulerOptions options, TimeProvider time, ILogger logger, EngineHealth health, Action runsPlanned)
 {
     private readonly WakeSignal _wake = new();
     private readonly Random _random = new();
@@ -32,8 +33,7 @@ public sealed class Planner(IAgentCronStore store, SchedulerOptions options, Tim
             inserted += result.Runs;
             if (result.Runs > 0)
             {
-                dispatcher.Wake();
-                dispatcher.HeartbeatNow();
+                runsPlanned();
             }
 
             if (result.Tasks < options.PlanBatch)

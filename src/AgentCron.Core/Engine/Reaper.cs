@@ -1,5 +1,4 @@
 using AgentCron.Core.Ports;
-using AgentCron.Core.Processes;
 using Microsoft.Extensions.Logging;
 
 namespace AgentCron.Core.Engine;
@@ -8,9 +7,10 @@ namespace AgentCron.Core.Engine;
 /// Recovers runs whose lease expired because their daemon died: kills the orphaned agent process if it ran on this
 /// host, then re-queues the run as a new attempt or fails it, per its retry policy. Sleeps until the next lease expiry.
 /// A run this daemon's own dispatcher still holds (running, or its result waiting to be written) is never recovered
-/// here: an expired lease on it means this daemon's heartbeat failed, not that it died.
+/// here: an expired lease on it means this daemon's heartbeat failed, not that it died. <paramref name="runsRecovered"/> is
+/// called after a pass that re-queued or ended runs.
 /// </summary>
-public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, TimeProvider time, ILogger logger, EngineHealth health, Dispatcher dispatcher)
+public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, TimeProvider time, ILogger logger, EngineHealth health, RunningAttempts attempts, IOrphanKiller orphans, Action runsRecovered)
 {
     /// <summary>How soon to look again at an expired lease that its owner's transaction still holds.</summary>
     private static readonly TimeSpan LockedLeaseRetry = TimeSpan.FromMilliseconds(100);
@@ -31,7 +31,7 @@ public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, Time
 
         var recovered = await store.Runs.RecoverExpiredAsync(now, options.PlanBatch, claimed =>
         {
-            if (claimed.Run.LeaseOwner == options.NodeId && dispatcher.Holds(claimed.Run.Id))
+            if (claimed.Run.LeaseOwner == options.NodeId && attempts.Holds(claimed.Run.Id))
             {
                 return null;
             }
@@ -47,7 +47,7 @@ public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, Time
 
         foreach (var run in recovered)
         {
-            if (run is { Pid: { } pid, PidIdentity: { } identity } && string.Equals(run.Host, Environment.MachineName, StringComparison.Ordinal) && ProcessGroup.KillIfSame(pid, identity))
+            if (run is { Pid: { } pid, PidIdentity: { } identity } && string.Equals(run.Host, Environment.MachineName, StringComparison.Ordinal) && orphans.KillIfSame(pid, identity))
             {
                 logger.LogWarning("Killed orphaned agent process group {Pid} of run {RunId} attempt {Attempt}", pid, run.Id, run.Attempt);
             }
@@ -57,7 +57,7 @@ public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, Time
 
         if (recovered.Count > 0)
         {
-            dispatcher.Wake();
+            runsRecovered();
         }
 
         return recovered.Count;

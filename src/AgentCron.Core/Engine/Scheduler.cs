@@ -4,12 +4,12 @@ using Microsoft.Extensions.Logging;
 namespace AgentCron.Core.Engine;
 
 /// <summary>
-/// The engine: a planner, a dispatcher, a reaper and a retention sweeper, each a loop that sleeps until its next known
-/// due instant and is woken early by <see cref="Wake"/> (and by the store's change feed where it has one).
+/// The engine: a planner, a dispatcher, a lease keeper, a reaper and a retention sweeper, each a loop that sleeps until
+/// its next known due instant and is woken early by <see cref="Wake"/> (and by the store's change feed where it has one).
 /// <see cref="StopAsync"/> first stops taking new work, then gives running agents <see cref="SchedulerOptions.ShutdownGrace"/>,
-/// then kills them and hands their runs back to the queue.
+/// then kills them and hands their runs back to the queue. The rest of the daemon sees it through <see cref="IEngine"/>.
 /// </summary>
-public sealed class Scheduler : IAsyncDisposable
+public sealed class Scheduler : IEngine, IAsyncDisposable
 {
     private readonly IAgentCronStore _store;
     private readonly SchedulerOptions _options;
@@ -18,34 +18,47 @@ public sealed class Scheduler : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
 
-    public Scheduler(IAgentCronStore store, RunnerRegistry runners, SchedulerOptions options, RunEnvironment environment, TimeProvider time, ILogger<Scheduler> logger)
+    public Scheduler(IAgentCronStore store, RunnerRegistry runners, IOrphanKiller orphans, SchedulerOptions options, RunEnvironment environment, TimeProvider time, ILogger<Scheduler> logger)
     {
         _store = store;
         _options = options;
         _time = time;
         _logger = logger;
         Health = new EngineHealth(time);
-        Dispatcher = new Dispatcher(store, runners, options, environment, time, logger, Health);
-        Planner = new Planner(store, options, time, logger, Health, Dispatcher);
-        Reaper = new Reaper(store, options, time, logger, Health, Dispatcher);
+        Attempts = new RunningAttempts();
+        Leases = new LeaseKeeper(store, Attempts, options, time, logger, Health);
+        Results = new ResultWriter(store, options, time, logger, Health);
+        var executor = new AttemptExecutor(store, runners, options, environment, time, logger, new RunLogFlusher(store.Logs, time, logger), Results);
+        Dispatcher = new Dispatcher(store, Attempts, executor, Results, options, time, logger, Health);
+        Planner = new Planner(store, options, time, logger, Health, () =>
+        {
+            Dispatcher.Wake();
+            // A plan may flag running runs for cancelling (overlap: replace): act on it now, not at the next heartbeat.
+            Leases.HeartbeatNow();
+        });
+        Reaper = new Reaper(store, options, time, logger, Health, Attempts, orphans, Dispatcher.Wake);
         Retention = new RetentionSweeper(store, options, time, logger, Health);
         Node = new NodeBeacon(store, options, time, logger, Health);
     }
 
-    public Planner Planner { get; }
-    public Dispatcher Dispatcher { get; }
-    public Reaper Reaper { get; }
-    public RetentionSweeper Retention { get; }
-    public NodeBeacon Node { get; }
+    internal RunningAttempts Attempts { get; }
+    internal Planner Planner { get; }
+    internal Dispatcher Dispatcher { get; }
+    internal LeaseKeeper Leases { get; }
+    internal ResultWriter Results { get; }
+    internal Reaper Reaper { get; }
+    internal RetentionSweeper Retention { get; }
+    internal NodeBeacon Node { get; }
     public EngineHealth Health { get; }
     public SchedulerOptions Options => _options;
+    public int RunningCount => Attempts.Count;
 
     public void Start()
     {
         var token = _stopping.Token;
         _loops.Add(Task.Run(() => Planner.RunAsync(token), CancellationToken.None));
         _loops.Add(Task.Run(() => Dispatcher.RunAsync(token), CancellationToken.None));
-        _loops.Add(Task.Run(() => Dispatcher.HeartbeatAsync(token), CancellationToken.None));
+        _loops.Add(Task.Run(Leases.RunAsync, CancellationToken.None));
         _loops.Add(Task.Run(() => Reaper.RunAsync(token), CancellationToken.None));
         _loops.Add(Task.Run(() => Retention.RunAsync(token), CancellationToken.None));
         _loops.Add(Task.Run(() => Node.RunAsync(token), CancellationToken.None));
@@ -65,6 +78,17 @@ public sealed class Scheduler : IAsyncDisposable
         Reaper.Wake();
     }
 
+    public bool StopRun(string runId)
+    {
+        if (Attempts.Cancel(runId))
+        {
+            return true;
+        }
+
+        Leases.HeartbeatNow();
+        return false;
+    }
+
     /// <summary>Stops taking new work, waits up to the grace period for running agents, then kills and re-queues the rest.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -75,6 +99,7 @@ public sealed class Scheduler : IAsyncDisposable
 
         await _stopping.CancelAsync();
         await Dispatcher.DrainAsync(_options.ShutdownGrace, cancellationToken);
+        await Leases.StopAsync();
         await Task.WhenAll(_loops.Select(l => l.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)));
         await Node.StopAsync(cancellationToken);
         if (_loops.Count > 0)
@@ -87,6 +112,8 @@ public sealed class Scheduler : IAsyncDisposable
     {
         await StopAsync(CancellationToken.None);
         Dispatcher.Dispose();
+        Leases.Dispose();
+        Results.Dispose();
         _stopping.Dispose();
     }
 

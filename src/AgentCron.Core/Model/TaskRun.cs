@@ -55,7 +55,7 @@ public sealed record TaskRun
     public string? Host { get; init; }
     public int? Pid { get; init; }
 
-    /// <summary>The agent process's identity (<see cref="Processes.ProcessGroup.Identify"/>), checked before an orphan is killed.</summary>
+    /// <summary>The agent process's identity as its runner reported it (<see cref="Ports.StartedProcess"/>), checked before an orphan is killed.</summary>
     public string? PidIdentity { get; init; }
 
     public bool IsFinished => Status is not (RunStatus.Queued or RunStatus.Running);

@@ -44,7 +44,7 @@ public sealed record AgentInfo(bool Available, string? Path, string? Version, st
 /// <param name="WorkingDirectory">Where the agent process starts: the task's <c>agent.cwd</c>, or a folder of its own that <c>AgentProcess</c> makes when missing.</param>
 /// <param name="Sandbox">What confines the agent's processes and what they may not see (<c>AgentProcess</c> applies it to every process).</param>
 /// <param name="Environment">Variables to add to the agent's environment (<c>AGENTCRON_*</c>).</param>
-/// <param name="ProcessStarted">Called with the agent's process id as soon as it starts.</param>
+/// <param name="ProcessStarted">Called with the agent's process as soon as it starts, so a daemon that takes the run over can kill it if this one dies.</param>
 /// <param name="ResumeSessionId">The agent's native session to continue (<c>claude --resume</c>, …); null starts a new one.</param>
 /// <param name="SchedulingPrompt">The system-prompt section on scheduling follow-ups (<see cref="Tasks.AgentPrompt"/>), for agents that can run commands.</param>
 public sealed record RunRequest(
@@ -53,9 +53,14 @@ public sealed record RunRequest(
     string WorkingDirectory,
     Processes.RunSandbox Sandbox,
     IReadOnlyDictionary<string, string> Environment,
-    Action<int> ProcessStarted,
+    Action<StartedProcess> ProcessStarted,
     string? ResumeSessionId = null,
     string? SchedulingPrompt = null);
+
+/// <summary>An agent process as its runner saw it start.</summary>
+/// <param name="Pid">Its process id, which leads the process group of everything the agent starts.</param>
+/// <param name="Identity">Who that pid is (for a process group: the boot and its start time), checked before an orphan is killed; null where it cannot be told.</param>
+public sealed record StartedProcess(int Pid, string? Identity);
 
 /// <summary>What an attempt produced.</summary>
 /// <param name="Succeeded">Decides between <c>succeeded</c> and <c>failed</c>.</param>

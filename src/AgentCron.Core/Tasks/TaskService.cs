@@ -10,7 +10,7 @@ namespace AgentCron.Core.Tasks;
 /// What clients can do with tasks and runs, validated, written durably, and then signalled to the engine. The API,
 /// the CLI (through the API) and later the MCP server all go through here.
 /// </summary>
-public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, TaskDefaults defaults, RunEnvironment environment, Scheduler scheduler, TimeProvider time)
+public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, TaskDefaults defaults, RunEnvironment environment, IEngine engine, TimeProvider time)
 {
     public Task<CreatedTask> CreateAsync(TaskInput input, CancellationToken cancellationToken) => CreateAsync(input, null, cancellationToken);
 
@@ -85,7 +85,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
             }
         }
 
-        scheduler.Wake();
+        engine.Wake();
         return new CreatedTask(task, firstRun);
     }
 
@@ -233,7 +233,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
         var task = await GetAsync(idOrSlug, cancellationToken);
         var run = ManualRun(task, Now());
         await store.Runs.InsertAsync(run, cancellationToken);
-        scheduler.Wake();
+        engine.Wake();
         return run;
     }
 
@@ -303,12 +303,12 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
         var task = await GetAsync(idOrSlug, cancellationToken);
         foreach (var run in await store.Runs.ActiveRunsAsync(task.Id, cancellationToken))
         {
-            scheduler.Dispatcher.CancelLocal(run.Id);
+            engine.StopRun(run.Id);
         }
 
         // Runs of this task on other daemons lose their lease row with it, and their heartbeat then stops them.
         await store.Tasks.DeleteAsync(task.Id, cancellationToken);
-        scheduler.Wake();
+        engine.Wake();
     }
 
     public async Task<TaskRun> GetRunAsync(string runId, CancellationToken cancellationToken) =>
@@ -325,20 +325,19 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
             claimed =>
             {
                 cancelledQueued = true;
-                return CompletionPolicy.Decide(claimed, new AttemptOutcome(RunStatus.Cancelled, null, "cancelled before it started"), now, scheduler.Options, Random.Shared);
+                return CompletionPolicy.Decide(claimed, new AttemptOutcome(RunStatus.Cancelled, null, "cancelled before it started"), now, engine.Options, Random.Shared);
             },
             cancellationToken) ?? throw new NotFoundException($"run '{runId}' does not exist");
-        if (run.Status == RunStatus.Running && !scheduler.Dispatcher.CancelLocal(runId))
+        if (run.Status == RunStatus.Running)
         {
-            // Another daemon runs it: it sees the flag on its next heartbeat.
-            scheduler.Dispatcher.HeartbeatNow();
+            engine.StopRun(runId);
         }
         else if (run.IsFinished && !cancelledQueued)
         {
             throw new ConflictException($"run '{runId}' has already finished ({EnumText.ToText(run.Status)})");
         }
 
-        scheduler.Wake();
+        engine.Wake();
         return run;
     }
 
@@ -389,7 +388,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
             try
             {
                 await store.Tasks.UpdateAsync(updated, task.Version, cancellationToken);
-                scheduler.Wake();
+                engine.Wake();
                 return updated with { Version = task.Version + 1 };
             }
             catch (ConflictException) when (expectedVersion is null && attempt < 5)

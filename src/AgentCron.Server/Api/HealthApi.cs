@@ -16,18 +16,18 @@ public static class HealthApi
         return app;
     }
 
-    private static Ok<HealthView> Health(Scheduler scheduler, IAgentCronStore store, RunSandbox sandbox)
+    private static Ok<HealthView> Health(IEngine engine, IAgentCronStore store, RunSandbox sandbox)
     {
         // One reading of the reasons decides the status, so the two always agree.
-        var reasons = scheduler.Health.Reasons;
+        var reasons = engine.Health.Reasons;
         return TypedResults.Ok(new HealthView(
             reasons.Count == 0 ? "ok" : "degraded",
             reasons,
             typeof(HealthApi).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
-            scheduler.Options.NodeId,
+            engine.Options.NodeId,
             StoreFactory.Describe(store),
-            scheduler.Dispatcher.Running.Count,
-            scheduler.Health.Loops,
+            engine.RunningCount,
+            engine.Health.Loops,
             new SandboxView(EnumText.ToText(sandbox.Status), sandbox.Note)));
     }
 }

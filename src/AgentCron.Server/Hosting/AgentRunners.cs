@@ -6,12 +6,13 @@ using AgentCron.Agents.Custom;
 using AgentCron.Agents.Gemini;
 using AgentCron.Agents.OpenAi;
 using AgentCron.Agents.OpenCode;
+using AgentCron.Agents.Processes;
 using AgentCron.Agents.Qwen;
 using AgentCron.Core.Ports;
 
 namespace AgentCron.Server.Hosting;
 
-/// <summary>Every agent runner of the daemon, each configured from its section <c>Agents:&lt;Name&gt;</c>.</summary>
+/// <summary>Every agent runner of the daemon, each configured from its section <c>Agents:&lt;Name&gt;</c>, and how the engine kills what a dead daemon's attempt left running.</summary>
 public static class AgentRunners
 {
     public static void Add(IServiceCollection services, IConfiguration config, YamlConfiguration? yaml, string home)
@@ -43,5 +44,7 @@ public static class AgentRunners
         {
             services.AddSingleton(runner);
         }
+
+        services.AddSingleton<IOrphanKiller, ProcessGroupOrphanKiller>();
     }
 }

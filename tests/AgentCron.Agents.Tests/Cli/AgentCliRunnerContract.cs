@@ -141,7 +141,7 @@ public abstract class AgentCliRunnerContract : IAsyncLifetime, IDisposable
         using var stop = new CancellationTokenSource();
         var pid = 0;
 
-        var running = RunAsync("take your time", processStarted: p => pid = p, cancellationToken: stop.Token);
+        var running = RunAsync("take your time", processStarted: p => pid = p.Pid, cancellationToken: stop.Token);
         await Eventually.TrueAsync(() => Task.FromResult(Server.Requests.Count > 0), TimeSpan.FromSeconds(60), $"{Package.Cli} to call the model");
         await stop.CancelAsync();
 
@@ -266,10 +266,10 @@ public abstract class AgentCliRunnerContract : IAsyncLifetime, IDisposable
     }
 
     /// <summary>One turn of the real CLI (from .tools) against the server.</summary>
-    protected Task<RunnerResult> RunAsync(string prompt, string? resume = null, AgentPermissions? permissions = null, string? model = null, Action<int>? processStarted = null, CancellationToken cancellationToken = default) =>
+    protected Task<RunnerResult> RunAsync(string prompt, string? resume = null, AgentPermissions? permissions = null, string? model = null, Action<StartedProcess>? processStarted = null, CancellationToken cancellationToken = default) =>
         NewRunner(TestTools.NpmBin(Package.Cli)).RunAsync(Request(prompt, resume, permissions, model, processStarted), Log, cancellationToken);
 
-    private RunRequest Request(string prompt, string? resume = null, AgentPermissions? permissions = null, string? model = null, Action<int>? processStarted = null)
+    private RunRequest Request(string prompt, string? resume = null, AgentPermissions? permissions = null, string? model = null, Action<StartedProcess>? processStarted = null)
     {
         var agent = new AgentSelection { Provider = NewRunner(Package.Cli).Provider, Model = model ?? TaskModel, Permissions = permissions };
         var task = new AgentTask { Id = $"t_{Package.Cli}", Slug = Package.Cli, Name = Package.Cli, Instructions = prompt, Agent = agent };

@@ -4,6 +4,7 @@ using AgentCron.Core;
 using AgentCron.Core.Engine;
 using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
+using AgentCron.Agents.Processes;
 using AgentCron.Core.Processes;
 using AgentCron.Core.Tasks;
 using AgentCron.TestKit;
@@ -241,7 +242,7 @@ public class CommandRunnerTests : IDisposable
         var pid = 0;
         using var cancel = new CancellationTokenSource();
 
-        var running = RunAsync("sh -c 'sleep 300 & echo $!; sleep 300 & echo $!; echo started; wait'", cancellationToken: cancel.Token, processStarted: p => pid = p);
+        var running = RunAsync("sh -c 'sleep 300 & echo $!; sleep 300 & echo $!; echo started; wait'", cancellationToken: cancel.Token, processStarted: p => pid = p.Pid);
         await started.Task.WaitAsync(Promptly);
         var children = _log.Texts("stdout").Take(2).Select(int.Parse).ToList();
         Assert.Equal(pid, ProcessGroup.GroupOf(pid));
@@ -261,7 +262,7 @@ public class CommandRunnerTests : IDisposable
         var pid = 0;
         var sleep = Marker();
 
-        var result = await RunAsync($"sh -c 'sleep {sleep} & echo done'", processStarted: p => pid = p).WaitAsync(Promptly);
+        var result = await RunAsync($"sh -c 'sleep {sleep} & echo done'", processStarted: p => pid = p.Pid).WaitAsync(Promptly);
 
         Assert.True(result.Succeeded, result.Error);
         Assert.Equal("done", result.Output);
@@ -293,7 +294,7 @@ public class CommandRunnerTests : IDisposable
         var running = RunAsync(
             $"sh -c 'setsid sh -c \"touch escaped; exec sleep {sleep}\" & while [ ! -e escaped ]; do sleep 0.01; done; echo escaped; {(stop ? "wait" : "true")}'",
             cancellationToken: cancel.Token,
-            processStarted: p => pid = p);
+            processStarted: p => pid = p.Pid);
         if (stop)
         {
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(Promptly));
@@ -312,7 +313,7 @@ public class CommandRunnerTests : IDisposable
     {
         var pid = 0;
         using var cancel = new CancellationTokenSource();
-        var running = RunAsync("sh -c 'echo $$; sleep 300'", cancellationToken: cancel.Token, processStarted: p => pid = p);
+        var running = RunAsync("sh -c 'echo $$; sleep 300'", cancellationToken: cancel.Token, processStarted: p => pid = p.Pid);
         var program = await Eventually.GetAsync(() => Task.FromResult(_log.Texts("stdout").FirstOrDefault()), Promptly, "the program's pid");
 
         Assert.Equal(pid, _log.Entries[0].Data.GetProperty("pid").GetInt32());
@@ -330,7 +331,7 @@ public class CommandRunnerTests : IDisposable
     {
         var pid = 0;
 
-        var result = await RunAsync("sh -c 'echo $$'", processStarted: p => pid = p, sandbox: TestSandbox.None);
+        var result = await RunAsync("sh -c 'echo $$'", processStarted: p => pid = p.Pid, sandbox: TestSandbox.None);
 
         Assert.Equal(pid.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Output);
         Assert.Equal(pid, _log.Entries[0].Data.GetProperty("pid").GetInt32());
@@ -396,7 +397,7 @@ public class CommandRunnerTests : IDisposable
             await stop.CancelAsync();
             var pid = 0;
 
-            var running = RunAsync("sleep 30", processStarted: p => pid = p, cancellationToken: stop.Token);
+            var running = RunAsync("sleep 30", processStarted: p => pid = p.Pid, cancellationToken: stop.Token);
 
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(TimeSpan.FromSeconds(10)));
             Assert.False(LiveProcesses.IsAlive(pid), $"run {i}: pid {pid} survived");
@@ -413,7 +414,7 @@ public class CommandRunnerTests : IDisposable
     private static string Marker() => $"300.{Random.Shared.Next(100_000, 999_999)}";
 
     /// <summary>Runs <paramref name="command"/> in <paramref name="workingDirectory"/> (else the test's folder); <paramref name="cwd"/> is the task's <c>agent.cwd</c>.</summary>
-    private Task<RunnerResult> RunAsync(string command, string prompt = "the prompt", string? workingDirectory = null, Action<int>? processStarted = null, RunSandbox? sandbox = null, string? cwd = null, CancellationToken cancellationToken = default)
+    private Task<RunnerResult> RunAsync(string command, string prompt = "the prompt", string? workingDirectory = null, Action<StartedProcess>? processStarted = null, RunSandbox? sandbox = null, string? cwd = null, CancellationToken cancellationToken = default)
     {
         var time = new FakeTimeProvider();
         var task = new AgentTask

@@ -156,7 +156,7 @@ public sealed class CustomCliRunnerTests : IDisposable
         var pid = 0;
         _log.OnStdout = _ => stop.Cancel();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow.RunAsync(Request("x", processStarted: p => pid = p), _log, stop.Token).WaitAsync(TimeSpan.FromSeconds(15)));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow.RunAsync(Request("x", processStarted: p => pid = p.Pid), _log, stop.Token).WaitAsync(TimeSpan.FromSeconds(15)));
 
         await Eventually.TrueAsync(() => Task.FromResult(!LiveProcesses.InGroup(pid).Any()), TimeSpan.FromSeconds(10), "the CLI's process group to be gone");
     }
@@ -242,7 +242,7 @@ public sealed class CustomCliRunnerTests : IDisposable
             File.ReadAllText(Path.Combine(_dir.Path, $"stdin.{n}")),
             File.ReadAllText(Path.Combine(_dir.Path, $"mode.{n}")).Trim()))];
 
-    private RunRequest Request(string prompt, string? resume = null, string? model = null, AgentPermissions? permissions = null, Action<int>? processStarted = null)
+    private RunRequest Request(string prompt, string? resume = null, string? model = null, AgentPermissions? permissions = null, Action<StartedProcess>? processStarted = null)
     {
         var task = new AgentTask { Id = "t_custom", Slug = "custom", Name = "custom", Instructions = prompt, Agent = new AgentSelection { Provider = "custom", Model = model, Permissions = permissions } };
         var run = new TaskRun { Id = "r_custom", TaskId = task.Id, Occurrence = "manual:r_custom", Status = RunStatus.Running };

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentCron.Agents.Processes;
 using AgentCron.Core.Processes;
 using AgentCron.TestKit;
 

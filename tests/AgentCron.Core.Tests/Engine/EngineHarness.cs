@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using AgentCron.Agents.Processes;
 using AgentCron.Core.Engine;
 using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
@@ -157,12 +158,12 @@ internal sealed class EngineHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the dispatcher's heartbeat loop (it ticks on the fake clock; the scheduler's stop ends it).</summary>
-    public void StartHeartbeat() => _heartbeat = System.Threading.Tasks.Task.Run(() => Scheduler.Dispatcher.HeartbeatAsync(CancellationToken.None));
+    /// <summary>Starts the lease keeper's heartbeat loop (it ticks on the fake clock; the scheduler's stop ends it).</summary>
+    public void StartHeartbeat() => _heartbeat = System.Threading.Tasks.Task.Run(Scheduler.Leases.RunAsync);
 
     /// <summary>Waits (for real: the attempts run on the thread pool) until this node runs exactly <paramref name="count"/> attempts.</summary>
     public Task WaitRunningAsync(int count) =>
-        Eventually.TrueAsync(() => System.Threading.Tasks.Task.FromResult(Scheduler.Dispatcher.Running.Count == count), TimeSpan.FromSeconds(30), $"{count} attempts running");
+        Eventually.TrueAsync(() => System.Threading.Tasks.Task.FromResult(Scheduler.RunningCount == count), TimeSpan.FromSeconds(30), $"{count} attempts running");
 
     public Task WaitIdleAsync() => WaitRunningAsync(0);
 
@@ -183,7 +184,7 @@ internal sealed class EngineHarness : IAsyncDisposable
     {
         var store = new SqliteStore(_directory.File("agentcron.db"), Time);
         var engineStore = _storeRoundTrip > TimeSpan.Zero || _interceptRuns is not null ? InterceptedRunStore.Wrap(store, Time, _storeRoundTrip, _interceptRuns) : store;
-        var scheduler = new Scheduler(engineStore, new RunnerRegistry([Runner], "test"), Options, new RunEnvironment("http://127.0.0.1:7433", _directory.Path, TestSandbox.None), Time, NullLogger<Scheduler>.Instance);
+        var scheduler = new Scheduler(engineStore, new RunnerRegistry([Runner], "test"), new ProcessGroupOrphanKiller(), Options, new RunEnvironment("http://127.0.0.1:7433", _directory.Path, TestSandbox.None), Time, NullLogger<Scheduler>.Instance);
         return (store, scheduler);
     }
 

@@ -129,7 +129,7 @@ public class EngineRegressionTests
         Assert.Equal(1, await dispatching);
         await draining.WaitAsync(Patience);
 
-        Assert.Empty(engine.Scheduler.Dispatcher.Running);
+        Assert.Empty(engine.Scheduler.Attempts.Ids);
         var after = await engine.RunAsync(run.Id);
         Assert.Equal((RunStatus.Queued, 2), (after.Status, after.Attempt));
         Assert.Contains("daemon stopped", after.Error, StringComparison.Ordinal);

@@ -18,7 +18,7 @@ public class PlannerTests
         var broken = Task("broken", new ThrowingTrigger());
         var healthy = Task("healthy", new AtTrigger(Now));
         var tasks = new CapturingTaskStore([broken, healthy]);
-        var planner = new Planner(new Store(tasks), new SchedulerOptions(), time, NullLogger.Instance, new EngineHealth(time), Dispatcher(time));
+        var planner = new Planner(new Store(tasks), new SchedulerOptions(), time, NullLogger.Instance, new EngineHealth(time), () => { });
 
         var inserted = await planner.PlanOnceAsync(CancellationToken.None);
 
@@ -39,9 +39,6 @@ public class PlannerTests
         Trigger = trigger,
         NextFireAt = Now,
     };
-
-    private static Dispatcher Dispatcher(TimeProvider time) =>
-        new(new Store(new CapturingTaskStore([])), new RunnerRegistry([new TestRunner()], "test"), new SchedulerOptions(), new RunEnvironment("http://127.0.0.1:1", "/tmp", TestSandbox.None), time, NullLogger.Instance, new EngineHealth(time));
 
     private sealed record ThrowingTrigger : Trigger
     {

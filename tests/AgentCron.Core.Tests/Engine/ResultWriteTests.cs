@@ -35,7 +35,7 @@ public class ResultWriteTests
         // daemon's, and its reaper leaves it alone.
         Assert.Equal(0, await engine.RecoverAsync());
         Assert.Equal((RunStatus.Running, 1), ((await engine.RunAsync(run.Id)).Status, (await engine.RunAsync(run.Id)).Attempt));
-        Assert.Contains(run.Id, engine.Scheduler.Dispatcher.Running);
+        Assert.Contains(run.Id, engine.Scheduler.Attempts.Ids);
 
         await SqliteDiskSpace.FreeAsync(engine.Store);
         await WaitWrittenAsync(engine, run.Id);
@@ -85,7 +85,7 @@ public class ResultWriteTests
         await Eventually.TrueAsync(
             () =>
             {
-                engine.Scheduler.Dispatcher.HeartbeatNow();
+                engine.Scheduler.Leases.HeartbeatNow();
                 return Task.FromResult(engine.Scheduler.Health.Reasons.Count == 0);
             },
             Patience,
@@ -116,7 +116,7 @@ public class ResultWriteTests
             "the drain to end once its grace is over");
 
         await draining;
-        Assert.Empty(engine.Scheduler.Dispatcher.Running);
+        Assert.Empty(engine.Scheduler.Attempts.Ids);
         Assert.True(engine.Now >= EngineHarness.Start + engine.Options.ShutdownGrace, $"the drain ended at {engine.Now:O}, before its grace");
         // Left for recovery once the lease runs out: re-run as a new attempt, the only choice without the result.
         Assert.Equal(RunStatus.Running, (await engine.RunAsync(run.Id)).Status);
@@ -129,7 +129,7 @@ public class ResultWriteTests
             {
                 // The next try comes after a pause on the fake clock.
                 engine.Time.Advance(TimeSpan.FromSeconds(5));
-                return !engine.Scheduler.Dispatcher.Running.Contains(runId) && (await engine.RunAsync(runId)).Status != RunStatus.Running;
+                return !engine.Scheduler.Attempts.Holds(runId) && (await engine.RunAsync(runId)).Status != RunStatus.Running;
             },
             Patience,
             "the result to be written");

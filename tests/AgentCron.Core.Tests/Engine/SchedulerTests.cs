@@ -163,7 +163,7 @@ public class SchedulerTests
         var first = await engine.Runner.NextStartedAsync();
         var second = await engine.Runner.NextStartedAsync();
         Assert.Equal(0, await engine.DispatchAsync());
-        Assert.Equal(2, engine.Scheduler.Dispatcher.Running.Count);
+        Assert.Equal(2, engine.Scheduler.RunningCount);
 
         first.Succeed();
         await engine.WaitRunningAsync(1);
@@ -203,7 +203,7 @@ public class SchedulerTests
     }
 
     [Fact]
-    public async Task CancelLocal_EndsARunningRunCancelled_AndCancelsTheRunnersToken()
+    public async Task Cancel_EndsARunningRunCancelled_AndCancelsTheRunnersToken()
     {
         await using var engine = await EngineHarness.StartAsync();
         var task = await engine.CreateTaskAsync(Cron("0 9 * * *"), new TaskPolicies { Retries = 3 });
@@ -211,8 +211,8 @@ public class SchedulerTests
         Assert.Equal(1, await engine.DispatchAsync());
         var attempt = await engine.Runner.NextStartedAsync();
 
-        Assert.False(engine.Scheduler.Dispatcher.CancelLocal("r_unknown"));
-        Assert.True(engine.Scheduler.Dispatcher.CancelLocal(run.Id));
+        Assert.False(engine.Scheduler.Attempts.Cancel("r_unknown"));
+        Assert.True(engine.Scheduler.Attempts.Cancel(run.Id));
         await engine.WaitIdleAsync();
 
         Assert.True(attempt.Token.IsCancellationRequested);
@@ -271,7 +271,7 @@ public class SchedulerTests
     }
 
     [Fact]
-    public async Task HeartbeatAsync_StopsTheAttemptWithoutWriting_WhenAnotherNodeTookTheRunOver()
+    public async Task LeaseKeeper_StopsTheAttemptWithoutWriting_WhenAnotherNodeTookTheRunOver()
     {
         await using var engine = await EngineHarness.StartAsync();
         var task = await engine.CreateTaskAsync(null);
@@ -283,7 +283,7 @@ public class SchedulerTests
         // Seen from another node whose clock says the lease is long gone, the run is recovered as attempt 2.
         Assert.Single(await engine.Store.Runs.RecoverExpiredAsync(
             engine.Now.AddHours(1), 10, c => CompletionPolicy.Requeue(c, engine.Now, "taken over", engine.Options, new Random(1)), CancellationToken.None));
-        engine.Scheduler.Dispatcher.HeartbeatNow();
+        engine.Scheduler.Leases.HeartbeatNow();
         await engine.WaitIdleAsync();
 
         Assert.True(attempt.Token.IsCancellationRequested);
@@ -293,7 +293,7 @@ public class SchedulerTests
     }
 
     [Fact]
-    public async Task HeartbeatAsync_CancelsTheAttempt_WhenAnotherProcessFlaggedTheRun()
+    public async Task LeaseKeeper_CancelsTheAttempt_WhenAnotherProcessFlaggedTheRun()
     {
         await using var engine = await EngineHarness.StartAsync();
         var task = await engine.CreateTaskAsync(null, new TaskPolicies { Retries = 2 });

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace AgentCron.Core.Processes;
+namespace AgentCron.Agents.Processes;
 
 /// <summary>
 /// Process groups on Linux. Agents are started as the leader of a new session and group (through <c>setsid</c>), so
