@@ -63,8 +63,8 @@ internal sealed class PostgresDialect(LeaseClock clock) : SqlDialect
     public override string JsonValue(string parameter) => parameter + "::json";
 
     /// <summary>A transaction-scoped advisory lock on (<paramref name="space"/>, hash of <paramref name="key"/>), held to commit.</summary>
-    public override Task SerializeAsync(DbConnection connection, LockSpace space, string key, CancellationToken cancellationToken) =>
-        ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(@space, hashtext(@key))", [Int("space", (int)space), Text("key", key)], cancellationToken);
+    public override SqlStatement Serialize(LockSpace space, string key) =>
+        new("SELECT pg_advisory_xact_lock(@space, hashtext(@key))", [Int("space", (int)space), Text("key", key)]);
 
     /// <summary>
     /// Oldest due first, with the same rules as every store's claim: an exclusive run waits while another run of its task
@@ -99,24 +99,21 @@ internal sealed class PostgresDialect(LeaseClock clock) : SqlDialect
         RETURNING {Rows.RunColumnsOfRuns}
         """;
 
-    /// <summary>All of a batch's entries in one statement (arrays unnested with their order).</summary>
-    public override Task InsertLogsAsync(DbConnection connection, string runId, long firstSeq, IReadOnlyList<NewRunLogEvent> events, CancellationToken cancellationToken) =>
-        ExecuteAsync(
-            connection,
+    /// <summary>All of the entries in one statement (arrays unnested with their order).</summary>
+    public override IEnumerable<SqlStatement> InsertLogs(string runId, IReadOnlyList<NewRunLogEvent> events) =>
+        [new(
             """
             INSERT INTO run_logs (run_id, seq, at, attempt, type, data)
-            SELECT @run, @first + e.n - 1, e.at, e.attempt, e.type, e.data::json
+            SELECT @run, (SELECT COALESCE(MAX(seq), 0) FROM run_logs WHERE run_id = @run) + e.n, e.at, e.attempt, e.type, e.data::json
             FROM unnest(@at, @attempt, @type, @data) WITH ORDINALITY AS e (at, attempt, type, data, n)
             """,
             [
                 Text("run", runId),
-                Long("first", firstSeq),
                 Typed("at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, events.Select(e => e.At.UtcDateTime).ToArray()),
                 Typed("attempt", NpgsqlDbType.Array | NpgsqlDbType.Integer, events.Select(e => e.Attempt).ToArray()),
                 Typed("type", NpgsqlDbType.Array | NpgsqlDbType.Text, events.Select(e => e.Type).ToArray()),
                 Typed("data", NpgsqlDbType.Array | NpgsqlDbType.Text, events.Select(e => e.Data.GetRawText()).ToArray()),
-            ],
-            cancellationToken);
+            ])];
 
     /// <summary>On the database clock: the server's time plus the lease's length (only the length comes from the node).</summary>
     public override (string Sql, DbParameter[] Parameters) LeaseUntil(DateTimeOffset now, DateTimeOffset leaseUntil) => clock == LeaseClock.Database

@@ -59,10 +59,15 @@ public abstract class SqlDialect
     public virtual string ForUpdateSkipLocked => "";
 
     /// <summary>
-    /// Makes the writes of this transaction that name <paramref name="key"/> in <paramref name="space"/> take turns with
-    /// other transactions doing the same (an advisory lock where writers interleave; nothing where they cannot).
+    /// The statement that makes the writes of a transaction that name <paramref name="key"/> in <paramref name="space"/>
+    /// take turns with other transactions doing the same until it ends (an advisory lock where writers interleave), or
+    /// null where they cannot interleave.
     /// </summary>
-    public virtual Task SerializeAsync(DbConnection connection, LockSpace space, string key, CancellationToken cancellationToken) => Task.CompletedTask;
+    public virtual SqlStatement? Serialize(LockSpace space, string key) => null;
+
+    /// <summary>Runs <see cref="Serialize"/> now, part of the caller's transaction.</summary>
+    public Task SerializeAsync(DbConnection connection, LockSpace space, string key, CancellationToken cancellationToken) =>
+        Serialize(space, key) is { } statement ? ExecuteAsync(connection, statement.Sql, statement.Parameters, cancellationToken) : Task.CompletedTask;
 
     /// <summary>
     /// The claim of queued runs: at most <c>@limit</c> due at <c>@now</c>, oldest first, marked running for <c>@owner</c>
@@ -87,21 +92,17 @@ public abstract class SqlDialect
     public virtual string NextQueuedAt => "SELECT MIN(not_before) FROM runs WHERE status = 'queued' AND (@after IS NULL OR not_before > @after)";
 
     /// <summary>
-    /// Inserts a run's log entries numbered from <paramref name="firstSeq"/>, part of the caller's transaction. By default
-    /// one prepared statement per entry; a dialect that can send them in one statement does.
+    /// The statements that append a run's log entries after its last one (each numbered from the run's highest seq, read
+    /// by the statement itself; the caller makes appends to one run take turns). By default one prepared statement per
+    /// entry; a dialect that can send them in one statement does.
     /// </summary>
-    public virtual async Task InsertLogsAsync(DbConnection connection, string runId, long firstSeq, IReadOnlyList<NewRunLogEvent> events, CancellationToken cancellationToken)
-    {
-        var seq = firstSeq;
-        foreach (var entry in events)
-        {
-            await ExecuteAsync(
-                connection,
-                $"INSERT INTO run_logs (run_id, seq, at, attempt, type, data) VALUES (@run, @seq, @at, @attempt, @type, {JsonValue("@data")})",
-                [Text("run", runId), Long("seq", seq++), Instant("at", entry.At), Int("attempt", entry.Attempt), Text("type", entry.Type), Text("data", entry.Data.GetRawText())],
-                cancellationToken);
-        }
-    }
+    public virtual IEnumerable<SqlStatement> InsertLogs(string runId, IReadOnlyList<NewRunLogEvent> events) =>
+        events.Select(entry => new SqlStatement(
+            $"""
+            INSERT INTO run_logs (run_id, seq, at, attempt, type, data)
+            VALUES (@run, (SELECT COALESCE(MAX(seq), 0) + 1 FROM run_logs WHERE run_id = @run), @at, @attempt, @type, {JsonValue("@data")})
+            """,
+            [Text("run", runId), Instant("at", entry.At), Int("attempt", entry.Attempt), Text("type", entry.Type), Text("data", entry.Data.GetRawText())]));
 
     /// <summary>Which clock judges leases and heartbeats. The caller's, unless a dialect can use the database's.</summary>
     public virtual LeaseClock LeaseClock => LeaseClock.Caller;
@@ -179,6 +180,34 @@ public abstract class SqlDialect
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="statements"/> in order, part of the caller's transaction: in one round trip where the driver
+    /// can batch (ADO.NET's <see cref="DbBatch"/>), else one after the other.
+    /// </summary>
+    public async Task ExecuteBatchAsync(DbConnection connection, IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken)
+    {
+        if (!connection.CanCreateBatch || statements.Count == 1)
+        {
+            foreach (var statement in statements)
+            {
+                await ExecuteAsync(connection, statement.Sql, statement.Parameters, cancellationToken);
+            }
+
+            return;
+        }
+
+        await using var batch = connection.CreateBatch();
+        foreach (var statement in statements)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = statement.Sql;
+            command.Parameters.AddRange(statement.Parameters.ToArray());
+            batch.BatchCommands.Add(command);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>The first column of the first row as a whole number (a count), 0 when there is none.</summary>
     public async Task<long> CountAsync(DbConnection connection, string sql, IReadOnlyList<DbParameter> parameters, CancellationToken cancellationToken) =>
         (await QueryAsync(connection, sql, parameters, r => r.IsDBNull(0) ? 0 : Convert.ToInt64(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture), cancellationToken)).FirstOrDefault();
@@ -200,6 +229,9 @@ public abstract class SqlDialect
 }
 
 /// <summary>The unique keys whose violation a store turns into a <see cref="ConflictException"/>.</summary>
+/// <summary>A statement with its parameters, to run with others (<see cref="SqlDialect.ExecuteBatchAsync"/>).</summary>
+public sealed record SqlStatement(string Sql, IReadOnlyList<DbParameter> Parameters);
+
 public enum UniqueKey
 {
     /// <summary>Two tasks with one slug.</summary>

@@ -12,7 +12,7 @@ internal sealed class SqlRunLogStore(IStoreDatabase db, StoreStatements statemen
         events.Count == 0 ? Task.CompletedTask : db.WriteAsync(
             async (write, ct) =>
             {
-                await statements.AppendLogAsync(write.Connection, runId, events, ct);
+                await Dialect.ExecuteBatchAsync(write.Connection, [.. statements.AppendLog(runId, events)], ct);
                 return true;
             },
             cancellationToken);

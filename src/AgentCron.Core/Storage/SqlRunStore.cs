@@ -5,6 +5,8 @@ namespace AgentCron.Core.Storage;
 
 internal sealed class SqlRunStore(IStoreDatabase db, StoreStatements statements, TimeProvider time) : IRunStore
 {
+    private readonly CompletionGroups _completions = new(db, statements);
+
     private SqlDialect Dialect => statements.Dialect;
 
     private Rows Rows => statements.Rows;
@@ -85,26 +87,7 @@ internal sealed class SqlRunStore(IStoreDatabase db, StoreStatements statements,
         }, cancellationToken);
 
     public Task<bool> CompleteAsync(string runId, int attempt, string owner, Func<ClaimedRun, Completion> decide, IReadOnlyList<NewRunLogEvent> logTail, CancellationToken cancellationToken) =>
-        db.WriteAsync(async (write, ct) =>
-        {
-            // Fencing: the row is locked only if this owner still holds this attempt; a recovery or a takeover that
-            // committed first has changed one of them, and the result is dropped. Once locked, neither can come between.
-            var run = (await Dialect.QueryAsync(
-                write.Connection,
-                $"SELECT {Rows.RunColumns} FROM runs WHERE id = @id AND status = 'running' AND attempt = @attempt AND lease_owner = @owner{Dialect.ForUpdate}",
-                [Dialect.Text("id", runId), Dialect.Int("attempt", attempt), Dialect.Text("owner", owner)],
-                Rows.ReadRun,
-                ct)).FirstOrDefault();
-            if (run is null)
-            {
-                return false;
-            }
-
-            var task = (await statements.LockTaskAsync(write.Connection, run.TaskId, ct))!;
-            var decided = decide(new ClaimedRun(run, task));
-            await statements.WriteCompletionAsync(write, decided with { Log = [.. decided.Log, .. logTail] }, ct);
-            return true;
-        }, cancellationToken);
+        _completions.CompleteAsync(runId, attempt, owner, decide, logTail);
 
     public Task<IReadOnlyList<TaskRun>> RecoverExpiredAsync(DateTimeOffset now, int limit, Func<ClaimedRun, Completion?> recover, CancellationToken cancellationToken) =>
         db.WriteAsync<IReadOnlyList<TaskRun>>(async (write, ct) =>
@@ -113,18 +96,22 @@ internal sealed class SqlRunStore(IStoreDatabase db, StoreStatements statements,
             // lease is still expired afterwards, the next pass takes it.
             var (expiredBefore, clock) = Dialect.LeaseNow(now);
             var expired = await Dialect.QueryAsync(write.Connection, Dialect.ExpiredRuns(expiredBefore), [.. clock, Dialect.Int("limit", limit)], Rows.ReadRun, ct);
+            var tasks = await statements.LockTasksAsync(write.Connection, [.. expired.Select(r => r.TaskId)], ct);
             var recovered = new List<TaskRun>(expired.Count);
-            foreach (var claimed in await statements.WithTasksAsync(write.Connection, expired, ct))
+            var completions = new List<Completion>(expired.Count);
+            foreach (var run in expired)
             {
-                if (recover(claimed) is not { } completion)
+                if (recover(new ClaimedRun(run, tasks[run.TaskId])) is not { } completion)
                 {
                     continue;
                 }
 
-                await statements.WriteCompletionAsync(write, completion, ct);
-                recovered.Add(claimed.Run);
+                tasks[run.TaskId] = completion.Task;
+                completions.Add(completion);
+                recovered.Add(run);
             }
 
+            await statements.WriteCompletionsAsync(write, completions, ct);
             return recovered;
         }, cancellationToken);
 
@@ -138,8 +125,8 @@ internal sealed class SqlRunStore(IStoreDatabase db, StoreStatements statements,
             switch (run?.Status)
             {
                 case RunStatus.Queued:
-                    var completion = finish(new ClaimedRun(run, (await statements.LockTaskAsync(write.Connection, run.TaskId, ct))!));
-                    await statements.WriteCompletionAsync(write, completion, ct);
+                    var completion = finish(new ClaimedRun(run, (await statements.LockTasksAsync(write.Connection, [run.TaskId], ct))[run.TaskId]));
+                    await statements.WriteCompletionsAsync(write, [completion], ct);
                     return completion.Run;
                 case RunStatus.Running:
                     await Dialect.ExecuteAsync(write.Connection, "UPDATE runs SET cancel_requested = TRUE WHERE id = @id", [Dialect.Text("id", runId)], ct);

@@ -65,14 +65,6 @@ internal sealed class StoreStatements(SqlDialect dialect, Rows rows)
     public Task WriteTaskStateAsync(DbConnection connection, AgentTask task, CancellationToken cancellationToken) =>
         dialect.ExecuteAsync(connection, UpdateTaskState, rows.TaskStateParameters(task), cancellationToken);
 
-    /// <summary>
-    /// A task read to write its state back (<see cref="WriteTaskStateAsync"/>) in the same transaction: its row stays
-    /// locked until the transaction ends where writers interleave. Read without the lock, a pause (or any change) that
-    /// commits between this read and that write would be undone by it — the paused task active again, firing on.
-    /// </summary>
-    public async Task<AgentTask?> LockTaskAsync(DbConnection connection, string id, CancellationToken cancellationToken) =>
-        (await dialect.QueryAsync(connection, $"SELECT {Rows.TaskColumns} FROM tasks WHERE id = @id{dialect.ForUpdate}", [dialect.Text("id", id)], rows.ReadTask, cancellationToken)).FirstOrDefault();
-
     public async Task<TaskRun?> FindRunAsync(DbConnection connection, string runId, bool forUpdate, CancellationToken cancellationToken) =>
         (await dialect.QueryAsync(
             connection,
@@ -93,73 +85,94 @@ internal sealed class StoreStatements(SqlDialect dialect, Rows rows)
         return (counts.FirstOrDefault(c => c.Status == "queued").Count, counts.FirstOrDefault(c => c.Status == "running").Count);
     }
 
-    /// <summary>Each run with its task, each task read (and locked) once.</summary>
+    /// <summary>Each run with its task, the tasks read (and locked, in id order) in one statement.</summary>
     public async Task<List<ClaimedRun>> WithTasksAsync(DbConnection connection, IReadOnlyList<TaskRun> runs, CancellationToken cancellationToken)
     {
-        var tasks = new Dictionary<string, AgentTask>(StringComparer.Ordinal);
-        var claimed = new List<ClaimedRun>(runs.Count);
-        foreach (var run in runs)
-        {
-            if (!tasks.TryGetValue(run.TaskId, out var task))
-            {
-                task = (await LockTaskAsync(connection, run.TaskId, cancellationToken))!;
-                tasks[run.TaskId] = task;
-            }
-
-            claimed.Add(new ClaimedRun(run, task));
-        }
-
-        return claimed;
+        var tasks = await LockTasksAsync(connection, [.. runs.Select(r => r.TaskId)], cancellationToken);
+        return [.. runs.Select(r => new ClaimedRun(r, tasks[r.TaskId]))];
     }
 
     /// <summary>
-    /// Writes a run's new state with its task's runtime fields and session. It wakes the other nodes only when that makes
-    /// work for them: a run that goes back to the queue, or one whose end unblocks a queued sibling (of its task, which
-    /// may be exclusive, or of its chat thread). A plain success wakes nobody — the finishing node's own dispatcher looks
-    /// again anyway, and waking every node on every completion costs each of them a round of reads per run.
+    /// Tasks by id, read to write their state back (<see cref="WriteCompletionsAsync"/>) in the same transaction: their rows
+    /// stay locked until it ends where writers interleave, taken in id order so two transactions locking overlapping sets
+    /// do not deadlock. Read without the lock, a pause (or any change) that commits between this read and that write would
+    /// be undone by it — the paused task active again, firing on.
     /// </summary>
-    public async Task WriteCompletionAsync(StoreWrite write, Completion completion, CancellationToken cancellationToken)
+    public async Task<Dictionary<string, AgentTask>> LockTasksAsync(DbConnection connection, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
     {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var tasks = await dialect.QueryAsync(
+            connection,
+            $"SELECT {Rows.TaskColumns} FROM tasks WHERE {dialect.InList("id", "@ids")} ORDER BY id{dialect.ForUpdate}",
+            [dialect.TextList("ids", [.. ids.Distinct(StringComparer.Ordinal)])],
+            rows.ReadTask,
+            cancellationToken);
+        return tasks.ToDictionary(t => t.Id, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Writes runs' new states with their tasks' runtime fields (each task once, as the last of its completions left it),
+    /// sessions and log entries, all in one batch. It wakes the other nodes only when that makes work for them: a run that
+    /// goes back to the queue, or one whose end unblocks a queued sibling (of its task, which may be exclusive, or of its
+    /// chat thread). A plain success wakes nobody — the finishing node's own dispatcher looks again anyway, and waking
+    /// every node on every completion costs each of them a round of reads per run.
+    /// </summary>
+    public async Task WriteCompletionsAsync(StoreWrite write, IReadOnlyList<Completion> completions, CancellationToken cancellationToken)
+    {
+        if (completions.Count == 0)
+        {
+            return;
+        }
+
         var connection = write.Connection;
-        await dialect.ExecuteAsync(connection, UpdateRunState, rows.RunStateParameters(completion.Run), cancellationToken);
-        await WriteTaskStateAsync(connection, completion.Task with { UpdatedAt = completion.Run.FinishedAt ?? completion.Task.UpdatedAt }, cancellationToken);
-        if (completion.Session is { } session)
+        var statements = new List<SqlStatement>();
+        var tasks = new Dictionary<string, AgentTask>(StringComparer.Ordinal);
+        foreach (var completion in completions)
         {
-            await SaveSessionAsync(connection, session, cancellationToken);
+            statements.Add(new SqlStatement(UpdateRunState, rows.RunStateParameters(completion.Run)));
+            tasks[completion.Task.Id] = completion.Task with { UpdatedAt = completion.Run.FinishedAt ?? completion.Task.UpdatedAt };
+            if (completion.Session is { } session)
+            {
+                statements.Add(SaveSession(session));
+            }
+
+            if (completion.Log.Count > 0)
+            {
+                statements.AddRange(AppendLog(completion.Run.Id, completion.Log));
+            }
         }
 
-        if (completion.Log.Count > 0)
-        {
-            await AppendLogAsync(connection, completion.Run.Id, completion.Log, cancellationToken);
-        }
-
-        if (completion.Run.Status == RunStatus.Queued || completion.Task.Thread is not null
-            || await dialect.CountAsync(connection, "SELECT COUNT(*) FROM runs WHERE task_id = @task AND status = 'queued'", [dialect.Text("task", completion.Run.TaskId)], cancellationToken) > 0)
+        statements.AddRange(tasks.Values.Select(task => new SqlStatement(UpdateTaskState, rows.TaskStateParameters(task))));
+        var wakes = completions.Any(c => c.Run.Status == RunStatus.Queued || c.Task.Thread is not null)
+            || await dialect.CountAsync(
+                connection,
+                $"SELECT COUNT(*) FROM runs WHERE {dialect.InList("task_id", "@tasks")} AND status = 'queued'",
+                [dialect.TextList("tasks", tasks.Keys)],
+                cancellationToken) > 0;
+        await dialect.ExecuteBatchAsync(connection, statements, cancellationToken);
+        if (wakes)
         {
             write.WakeOtherNodes();
         }
     }
 
     /// <summary>Keeps the newest session of a thread and provider.</summary>
-    public Task SaveSessionAsync(DbConnection connection, ThreadSession session, CancellationToken cancellationToken) =>
-        dialect.ExecuteAsync(
-            connection,
-            """
-            INSERT INTO thread_sessions (thread, provider, session_id, updated_at) VALUES (@thread, @provider, @session, @at)
-            ON CONFLICT (thread, provider) DO UPDATE SET session_id = excluded.session_id, updated_at = excluded.updated_at
-            """,
-            [dialect.Text("thread", session.Thread), dialect.Text("provider", session.Provider), dialect.Text("session", session.SessionId), dialect.Instant("at", session.UpdatedAt)],
-            cancellationToken);
+    public SqlStatement SaveSession(ThreadSession session) => new(
+        """
+        INSERT INTO thread_sessions (thread, provider, session_id, updated_at) VALUES (@thread, @provider, @session, @at)
+        ON CONFLICT (thread, provider) DO UPDATE SET session_id = excluded.session_id, updated_at = excluded.updated_at
+        """,
+        [dialect.Text("thread", session.Thread), dialect.Text("provider", session.Provider), dialect.Text("session", session.SessionId), dialect.Instant("at", session.UpdatedAt)]);
 
     /// <summary>
-    /// Appends after the run's last entry. Appends to one run take turns (<see cref="SqlDialect.SerializeAsync"/>), so
+    /// Appends after the run's last entry. Appends to one run take turns (<see cref="SqlDialect.Serialize"/>), so
     /// sequence numbers never collide and commit in order: a follower reading after the last seq it saw never skips an
     /// entry that commits later with a lower seq.
     /// </summary>
-    public async Task AppendLogAsync(DbConnection connection, string runId, IReadOnlyList<NewRunLogEvent> events, CancellationToken cancellationToken)
-    {
-        await dialect.SerializeAsync(connection, LockSpace.RunLogs, runId, cancellationToken);
-        var last = await dialect.CountAsync(connection, "SELECT COALESCE(MAX(seq), 0) FROM run_logs WHERE run_id = @run", [dialect.Text("run", runId)], cancellationToken);
-        await dialect.InsertLogsAsync(connection, runId, last + 1, events, cancellationToken);
-    }
+    public IEnumerable<SqlStatement> AppendLog(string runId, IReadOnlyList<NewRunLogEvent> events) =>
+        dialect.Serialize(LockSpace.RunLogs, runId) is { } turn ? [turn, .. dialect.InsertLogs(runId, events)] : dialect.InsertLogs(runId, events);
 }

@@ -160,6 +160,58 @@ public abstract partial class StoreComplianceTests
     }
 
     [Fact]
+    public async Task CompleteAsync_ManyAtOnce_EndAsIfWrittenOneByOne_AndADecisionThatThrowsFailsAlone()
+    {
+        var tasks = new List<AgentTask>();
+        var runs = new List<TaskRun>();
+        for (var i = 0; i < 10; i++)
+        {
+            var task = await CreateTaskAsync();
+            tasks.Add(task);
+            runs.Add(await InsertRunAsync(task, exclusive: false));
+            runs.Add(await InsertRunAsync(task, exclusive: false));
+        }
+
+        Assert.Equal(20, (await Store.Runs.ClaimAsync("node-a", T0, T0.AddSeconds(30), 100, None)).Count);
+        var broken = runs[5];
+        // The first decision waits until every completion has been handed in, so the rest arrive while it is written.
+        using var allHandedIn = new ManualResetEventSlim();
+        var completing = runs.Select((run, i) => Store.Runs.CompleteAsync(
+            run.Id,
+            1,
+            "node-a",
+            c =>
+            {
+                if (i == 0)
+                {
+                    allHandedIn.Wait(TimeSpan.FromSeconds(30));
+                }
+
+                return c.Run.Id == broken.Id ? throw new InvalidOperationException("policy bug") : Finish(c, RunStatus.Failed, T0.AddSeconds(1), error: "exit 1");
+            },
+            LogEntries("attempt.finished", 1, 1),
+            None)).ToList();
+        allHandedIn.Set();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => completing[5]);
+        Assert.All(completing.Where((_, i) => i != 5), c => Assert.True(c.Result));
+        Assert.Equal((RunStatus.Running, 1), ((await FindRunAsync(broken.Id)).Status, (await FindRunAsync(broken.Id)).Attempt));
+        Assert.Empty(await ReadLogAsync(broken.Id));
+        foreach (var run in runs.Where(r => r.Id != broken.Id))
+        {
+            Assert.Equal(RunStatus.Failed, (await FindRunAsync(run.Id)).Status);
+            Assert.Equal([1], Numbers(await ReadLogAsync(run.Id)));
+        }
+
+        // Two failures of one task count twice, as two transactions in a row would have counted them.
+        foreach (var task in tasks)
+        {
+            var stored = await FindTaskAsync(task.Id);
+            Assert.Equal((task.Id == broken.TaskId ? 1 : 2, "exit 1"), (stored.ConsecutiveFailures, stored.LastError));
+        }
+    }
+
+    [Fact]
     public async Task CompleteAsync_QueuesTheNextAttempt_WhenDecisionIsARetry()
     {
         var task = await CreateTaskAsync();
