@@ -182,18 +182,19 @@ public abstract class SqlDialect
 
     /// <summary>
     /// Runs <paramref name="statements"/> in order, part of the caller's transaction: in one round trip where the driver
-    /// can batch (ADO.NET's <see cref="DbBatch"/>), else one after the other.
+    /// can batch (ADO.NET's <see cref="DbBatch"/>), else one after the other. Returns the rows they changed in all.
     /// </summary>
-    public async Task ExecuteBatchAsync(DbConnection connection, IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken)
+    public async Task<int> ExecuteBatchAsync(DbConnection connection, IReadOnlyList<SqlStatement> statements, CancellationToken cancellationToken)
     {
         if (!connection.CanCreateBatch || statements.Count == 1)
         {
+            var changed = 0;
             foreach (var statement in statements)
             {
-                await ExecuteAsync(connection, statement.Sql, statement.Parameters, cancellationToken);
+                changed += await ExecuteAsync(connection, statement.Sql, statement.Parameters, cancellationToken);
             }
 
-            return;
+            return changed;
         }
 
         await using var batch = connection.CreateBatch();
@@ -205,7 +206,7 @@ public abstract class SqlDialect
             batch.BatchCommands.Add(command);
         }
 
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>The first column of the first row as a whole number (a count), 0 when there is none.</summary>

@@ -39,7 +39,7 @@ internal sealed class SqlRunStore(IStoreDatabase db, StoreStatements statements,
     public Task InsertAsync(TaskRun run, CancellationToken cancellationToken) =>
         db.WriteAsync(async (write, ct) =>
         {
-            await statements.InsertRunAsync(write.Connection, run, false, ct);
+            await statements.InsertRunAsync(write.Connection, run, ct);
             write.WakeOtherNodes();
             return true;
         }, cancellationToken);

@@ -116,29 +116,36 @@ internal sealed class SqlTaskStore(IStoreDatabase db, StoreStatements statements
         {
             var connection = write.Connection;
             var due = await Dialect.QueryAsync(connection, Dialect.DueTasks, [Dialect.Instant("now", now), Dialect.Int("limit", limit)], Rows.ReadTask, ct);
-            var runs = 0;
+            if (due.Count == 0)
+            {
+                return new PlanResult(0, 0);
+            }
+
+            // Set-based: one read of every due task's active runs, the decisions in memory, then the new runs in one batch
+            // (an occurrence that already has a run is skipped) and the tasks' new states in another.
+            var active = await statements.ActiveCountsAsync(connection, [.. due.Select(t => t.Id)], ct);
+            var inserts = new List<SqlStatement>();
+            var updates = new List<SqlStatement>();
             foreach (var task in due)
             {
-                var (queued, running) = await statements.ActiveCountsAsync(connection, task.Id, ct);
+                var (queued, running) = active.GetValueOrDefault(task.Id);
                 var decision = plan(new PlanInput(task, queued, running));
-                foreach (var run in decision.NewRuns)
-                {
-                    runs += await statements.InsertRunAsync(connection, run, true, ct);
-                }
-
-                await statements.WriteTaskStateAsync(connection, task with
+                inserts.AddRange(decision.NewRuns.Select(run => statements.InsertRun(run, ignoreDuplicate: true)));
+                updates.Add(statements.WriteTaskState(task with
                 {
                     NextFireAt = decision.NextFireAt,
                     Status = decision.Status,
                     StatusReason = decision.StatusReason,
                     UpdatedAt = now,
-                }, ct);
+                }));
                 if (decision.CancelRunning)
                 {
-                    await Dialect.ExecuteAsync(connection, "UPDATE runs SET cancel_requested = TRUE WHERE task_id = @id AND status = 'running'", [Dialect.Text("id", task.Id)], ct);
+                    updates.Add(new SqlStatement("UPDATE runs SET cancel_requested = TRUE WHERE task_id = @id AND status = 'running'", [Dialect.Text("id", task.Id)]));
                 }
             }
 
+            var runs = inserts.Count == 0 ? 0 : await Dialect.ExecuteBatchAsync(connection, inserts, ct);
+            await Dialect.ExecuteBatchAsync(connection, updates, ct);
             if (runs > 0)
             {
                 write.WakeOtherNodes();
@@ -160,7 +167,7 @@ internal sealed class SqlTaskStore(IStoreDatabase db, StoreStatements statements
 
         if (firstRun is not null)
         {
-            await statements.InsertRunAsync(write.Connection, firstRun, false, cancellationToken);
+            await statements.InsertRunAsync(write.Connection, firstRun, cancellationToken);
         }
 
         write.WakeOtherNodes();

@@ -40,16 +40,17 @@ internal sealed class StoreStatements(SqlDialect dialect, Rows rows)
 
     public Rows Rows => rows;
 
-    /// <summary>Inserts a run; returns 1, or 0 when <paramref name="ignoreDuplicate"/> and its occurrence already has a run.</summary>
-    public async Task<int> InsertRunAsync(DbConnection connection, TaskRun run, bool ignoreDuplicate, CancellationToken cancellationToken)
+    /// <summary>The insert of a run; when <paramref name="ignoreDuplicate"/>, a run for an occurrence that already has one is left out.</summary>
+    public SqlStatement InsertRun(TaskRun run, bool ignoreDuplicate) =>
+        new(ignoreDuplicate ? InsertRunSql + " ON CONFLICT (task_id, occurrence) DO NOTHING" : InsertRunSql, rows.RunParameters(run));
+
+    /// <summary>Inserts a run; a run for an occurrence that already has one is a conflict.</summary>
+    public async Task InsertRunAsync(DbConnection connection, TaskRun run, CancellationToken cancellationToken)
     {
         try
         {
-            return await dialect.ExecuteAsync(
-                connection,
-                ignoreDuplicate ? InsertRunSql + " ON CONFLICT (task_id, occurrence) DO NOTHING" : InsertRunSql,
-                rows.RunParameters(run),
-                cancellationToken);
+            var insert = InsertRun(run, ignoreDuplicate: false);
+            await dialect.ExecuteAsync(connection, insert.Sql, insert.Parameters, cancellationToken);
         }
         catch (DbException ex) when (dialect.Violates(ex, UniqueKey.RunOccurrence))
         {
@@ -61,9 +62,8 @@ internal sealed class StoreStatements(SqlDialect dialect, Rows rows)
         }
     }
 
-    /// <summary>Writes what the engine owns of a task: status, next fire time and the last-run fields.</summary>
-    public Task WriteTaskStateAsync(DbConnection connection, AgentTask task, CancellationToken cancellationToken) =>
-        dialect.ExecuteAsync(connection, UpdateTaskState, rows.TaskStateParameters(task), cancellationToken);
+    /// <summary>The write of what the engine owns of a task: status, next fire time and the last-run fields.</summary>
+    public SqlStatement WriteTaskState(AgentTask task) => new(UpdateTaskState, rows.TaskStateParameters(task));
 
     public async Task<TaskRun?> FindRunAsync(DbConnection connection, string runId, bool forUpdate, CancellationToken cancellationToken) =>
         (await dialect.QueryAsync(
@@ -73,16 +73,19 @@ internal sealed class StoreStatements(SqlDialect dialect, Rows rows)
             rows.ReadRun,
             cancellationToken)).FirstOrDefault();
 
-    /// <summary>How many runs of a task are queued and how many running.</summary>
-    public async Task<(int Queued, int Running)> ActiveCountsAsync(DbConnection connection, string taskId, CancellationToken cancellationToken)
+    /// <summary>How many runs of each of <paramref name="taskIds"/> are queued and how many running (tasks with none are left out).</summary>
+    public async Task<Dictionary<string, (int Queued, int Running)>> ActiveCountsAsync(DbConnection connection, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken)
     {
         var counts = await dialect.QueryAsync(
             connection,
-            "SELECT status, COUNT(*) FROM runs WHERE task_id = @task AND status IN ('queued', 'running') GROUP BY status",
-            [dialect.Text("task", taskId)],
-            r => (Status: r.GetString(0), Count: Convert.ToInt32(r.GetValue(1), System.Globalization.CultureInfo.InvariantCulture)),
+            $"SELECT task_id, status, COUNT(*) FROM runs WHERE {dialect.InList("task_id", "@tasks")} AND status IN ('queued', 'running') GROUP BY task_id, status",
+            [dialect.TextList("tasks", taskIds)],
+            r => (Task: r.GetString(0), Status: r.GetString(1), Count: Convert.ToInt32(r.GetValue(2), System.Globalization.CultureInfo.InvariantCulture)),
             cancellationToken);
-        return (counts.FirstOrDefault(c => c.Status == "queued").Count, counts.FirstOrDefault(c => c.Status == "running").Count);
+        return counts.GroupBy(c => c.Task, StringComparer.Ordinal).ToDictionary(
+            g => g.Key,
+            g => (g.FirstOrDefault(c => c.Status == "queued").Count, g.FirstOrDefault(c => c.Status == "running").Count),
+            StringComparer.Ordinal);
     }
 
     /// <summary>Each run with its task, the tasks read (and locked, in id order) in one statement.</summary>
@@ -146,7 +149,7 @@ internal sealed class StoreStatements(SqlDialect dialect, Rows rows)
             }
         }
 
-        statements.AddRange(tasks.Values.Select(task => new SqlStatement(UpdateTaskState, rows.TaskStateParameters(task))));
+        statements.AddRange(tasks.Values.Select(WriteTaskState));
         var wakes = completions.Any(c => c.Run.Status == RunStatus.Queued || c.Task.Thread is not null)
             || await dialect.CountAsync(
                 connection,
