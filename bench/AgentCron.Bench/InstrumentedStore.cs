@@ -143,8 +143,8 @@ public Task CreateFollowUpAsync(AgentTask task, TaskRun? firstRun, int maxPerRun
 
     public Task<Page<AgentTask>> ListAsync(TaskQuery query, CancellationToken cancellationToken) => inner.ListAsync(query, cancellationToken);
 
-    public Task UpdateAsync(AgentTask task, long expectedVersion, CancellationToken cancellationToken) =>
-        inner.UpdateAsync(task, expectedVersion, cancellationToken);
+    public Task<AgentTask> UpdateAsync(string id, long? expectedVersion, Func<AgentTask, AgentTask> change, CancellationToken cancellationToken) =>
+        inner.UpdateAsync(id, expectedVersion, change, cancellationToken);
 
     public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) => inner.DeleteAsync(id, cancellationToken);
 

@@ -25,11 +25,14 @@ public interface ITaskStore
     Task<Page<AgentTask>> ListAsync(TaskQuery query, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Replaces a task's definition and state if its stored <see cref="AgentTask.Version"/> still equals
-    /// <paramref name="expectedVersion"/>; the stored version becomes <c>expectedVersion + 1</c>.
-    /// Throws <see cref="ConflictException"/> when another write came first and <see cref="NotFoundException"/> when it is gone.
+    /// Reads a task and replaces its definition and state by what <paramref name="change"/> makes of it, in one
+    /// transaction with the row locked meanwhile: a write of the engine (a run's end, planning) waits for it or comes
+    /// first and is then what <paramref name="change"/> sees — never lost, never a conflict. The stored version goes up by
+    /// one; the task as written is returned. Throws <see cref="ConflictException"/> when <paramref name="expectedVersion"/>
+    /// is given and the stored version is another (or a slug is taken), <see cref="NotFoundException"/> when it is gone;
+    /// what <paramref name="change"/> throws is thrown, and nothing is written.
     /// </summary>
-    Task UpdateAsync(AgentTask task, long expectedVersion, CancellationToken cancellationToken);
+    Task<AgentTask> UpdateAsync(string id, long? expectedVersion, Func<AgentTask, AgentTask> change, CancellationToken cancellationToken);
 
     /// <summary>Deletes a task with its runs and logs. Returns false when it did not exist.</summary>
     Task<bool> DeleteAsync(string id, CancellationToken cancellationToken);

@@ -80,29 +80,29 @@ internal sealed class SqlTaskStore(IStoreDatabase db, StoreStatements statements
             return Paging.Page(rows, query.Limit, t => t.Id);
         }, cancellationToken);
 
-    public Task UpdateAsync(AgentTask task, long expectedVersion, CancellationToken cancellationToken) =>
+    public Task<AgentTask> UpdateAsync(string id, long? expectedVersion, Func<AgentTask, AgentTask> change, CancellationToken cancellationToken) =>
         db.WriteAsync(async (write, ct) =>
         {
-            int changed;
+            var current = (await statements.LockTasksAsync(write.Connection, [id], ct)).GetValueOrDefault(id)
+                ?? throw new NotFoundException($"task '{id}' does not exist");
+            if (expectedVersion is { } expected && expected != current.Version)
+            {
+                throw new ConflictException($"task '{current.Slug}' is at version {current.Version}, not {expected}; read it again and retry");
+            }
+
+            var task = change(current) with { Id = current.Id, Version = current.Version };
             try
             {
-                changed = await Dialect.ExecuteAsync(write.Connection, Update, [.. Rows.TaskParameters(task), Dialect.Long("expected", expectedVersion)], ct);
+                await Dialect.ExecuteAsync(write.Connection, Update, [.. Rows.TaskParameters(task), Dialect.Long("expected", current.Version)], ct);
             }
             catch (DbException ex) when (Dialect.Violates(ex, UniqueKey.TaskSlug))
             {
                 throw new ConflictException($"a task with slug '{task.Slug}' already exists");
             }
 
-            if (changed == 0)
-            {
-                throw await Dialect.CountAsync(write.Connection, "SELECT COUNT(*) FROM tasks WHERE id = @id", [Dialect.Text("id", task.Id)], ct) == 0
-                    ? new NotFoundException($"task '{task.Id}' does not exist")
-                    : new ConflictException($"task '{task.Id}' was changed by someone else (expected version {expectedVersion}); read it again and retry");
-            }
-
             // Its next fire time may have moved earlier than the other nodes' planners sleep.
             write.WakeOtherNodes();
-            return true;
+            return task with { Version = current.Version + 1 };
         }, cancellationToken);
 
     public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>

@@ -374,27 +374,19 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
 
     private async Task<AgentTask> ModifyAsync(string idOrSlug, long? expectedVersion, Func<AgentTask, DateTimeOffset, AgentTask> change, CancellationToken cancellationToken)
     {
-        // The engine also writes tasks (last run, next fire time): without an explicit version, re-read and retry.
-        for (var attempt = 1; ; attempt++)
-        {
-            var task = await GetAsync(idOrSlug, cancellationToken);
-            if (expectedVersion is { } expected && expected != task.Version)
+        // The change is applied to the row as it is when locked, so the engine's own writes of the task (last run, next
+        // fire time) are neither lost nor a reason to fail; only a version the client names can conflict.
+        var task = await GetAsync(idOrSlug, cancellationToken);
+        var updated = await store.Tasks.UpdateAsync(
+            task.Id,
+            expectedVersion,
+            current =>
             {
-                throw new ConflictException($"task '{task.Slug}' is at version {task.Version}, not {expected}; read it again and retry");
-            }
-
-            var now = Now();
-            var updated = change(task, now) with { UpdatedAt = now };
-            try
-            {
-                await store.Tasks.UpdateAsync(updated, task.Version, cancellationToken);
-                engine.Wake();
-                return updated with { Version = task.Version + 1 };
-            }
-            catch (ConflictException) when (expectedVersion is null && attempt < 5)
-            {
-                // Lost a race with the engine; try again on the fresh row.
-            }
-        }
+                var now = Now();
+                return change(current, now) with { UpdatedAt = now };
+            },
+            cancellationToken);
+        engine.Wake();
+        return updated;
     }
 }

@@ -167,7 +167,7 @@ public class EngineRegressionTests
         Assert.Equal(1, await engine.DispatchAsync());
         var attempt = await engine.Runner.NextStartedAsync();
         var current = await engine.TaskAsync(task.Id);
-        await engine.Store.Tasks.UpdateAsync(current with { Status = TaskState.Paused, NextFireAt = null }, current.Version, CancellationToken.None);
+        await engine.Store.Tasks.UpdateAsync(current.Id, current.Version, t => t with { Status = TaskState.Paused, NextFireAt = null }, CancellationToken.None);
 
         attempt.Succeed();
         await engine.WaitIdleAsync();

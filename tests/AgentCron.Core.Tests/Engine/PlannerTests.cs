@@ -73,7 +73,7 @@ public class PlannerTests
         public Task CreateFollowUpAsync(AgentTask task, TaskRun? firstRun, int maxPerRun, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<AgentTask?> FindAsync(string idOrSlug, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<Page<AgentTask>> ListAsync(TaskQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task UpdateAsync(AgentTask task, long expectedVersion, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<AgentTask> UpdateAsync(string id, long? expectedVersion, Func<AgentTask, AgentTask> change, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 

@@ -43,7 +43,7 @@ public abstract partial class StoreComplianceTests
         var claimed = await ClaimOneAsync("node-a", T0);
         await Store.Runs.SetProcessAsync(run.Id, 1, "node-a", "host-a", 77, "boot/77", None);
         var edited = (await FindTaskAsync(task.Id)) with { Name = "renamed while running" };
-        await Store.Tasks.UpdateAsync(edited, edited.Version, None);
+        await UpdateTaskAsync(edited, edited.Version);
         ClaimedRun? seen = null;
 
         await Store.Runs.CompleteAsync(run.Id, 1, "node-a", c => { seen = c; return Finish(c, RunStatus.Succeeded, T0); }, [], None);

@@ -87,7 +87,7 @@ public abstract partial class StoreComplianceTests
 
         // Put the task back on the same due instant, as a planner with a stale view would find it.
         var planned = await FindTaskAsync(task.Id);
-        await Store.Tasks.UpdateAsync(planned with { NextFireAt = T0 }, planned.Version, None);
+        await UpdateTaskAsync(planned with { NextFireAt = T0 }, planned.Version);
         var again = await Store.Tasks.PlanDueAsync(T0, 10, i => RunAndAdvance(i, T0, Daily), None);
 
         Assert.Equal(new PlanResult(1, 0), again);

@@ -127,19 +127,40 @@ public abstract partial class StoreComplianceTests
             UpdatedAt = T0.AddMinutes(1),
         };
 
-        await Store.Tasks.UpdateAsync(changed, 1, None);
+        await UpdateTaskAsync(changed, 1);
 
         Assert.Equal(changed with { Version = 2 }, await Store.Tasks.FindAsync("pr-digest", None));
         Assert.Null(await Store.Tasks.FindAsync("digest", None));
     }
 
     [Fact]
+    public async Task UpdateAsync_WithoutAVersion_ChangesTheTaskAsTheEngineLeftIt_InsteadOfLosingOrRefusing()
+    {
+        var task = await CreateTaskAsync();
+        var run = await InsertRunAsync(task);
+        await ClaimOneAsync("node-a", T0);
+        var read = await FindTaskAsync(task.Id);
+        // The engine writes the task between the client's read and its pause (a run ends).
+        Assert.True(await Store.Runs.CompleteAsync(run.Id, 1, "node-a", c => Finish(c, RunStatus.Succeeded, T0.AddSeconds(5), output: "done"), [], None));
+        AgentTask? seen = null;
+
+        var paused = await Store.Tasks.UpdateAsync(task.Id, null, current => (seen = current) with { Status = TaskState.Paused, StatusReason = "paused by user" }, None);
+
+        Assert.Equal(read.Version + 1, seen!.Version);
+        Assert.Equal((TaskState.Paused, RunStatus.Succeeded, "done", read.Version + 2), (paused.Status, paused.LastRunStatus, paused.LastSummary, paused.Version));
+        Assert.Equal(paused, await FindTaskAsync(task.Id));
+        await Assert.ThrowsAsync<ConflictException>(() => Store.Tasks.UpdateAsync(task.Id, read.Version, t => t with { Name = "stale" }, None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Store.Tasks.UpdateAsync(task.Id, null, _ => throw new InvalidOperationException("refused"), None));
+        Assert.Equal(paused, await FindTaskAsync(task.Id));
+    }
+
+    [Fact]
     public async Task UpdateAsync_ThrowsConflictAndKeepsFirstWrite_WhenVersionIsStale()
     {
         var task = await CreateTaskAsync();
-        await Store.Tasks.UpdateAsync(task with { Name = "first" }, 1, None);
+        await UpdateTaskAsync(task with { Name = "first" }, 1);
 
-        await Assert.ThrowsAsync<ConflictException>(() => Store.Tasks.UpdateAsync(task with { Name = "second" }, 1, None));
+        await Assert.ThrowsAsync<ConflictException>(() => UpdateTaskAsync(task with { Name = "second" }, 1));
 
         var stored = await FindTaskAsync(task.Id);
         Assert.Equal("first", stored.Name);
@@ -151,9 +172,9 @@ public abstract partial class StoreComplianceTests
     {
         var other = await OpenMigratedAsync();
         var task = await CreateTaskAsync();
-        await other.Tasks.UpdateAsync(task with { Name = "from the other daemon" }, 1, None);
+        await UpdateTaskAsync(task with { Name = "from the other daemon" }, 1, other);
 
-        await Assert.ThrowsAsync<ConflictException>(() => Store.Tasks.UpdateAsync(task with { Name = "stale" }, 1, None));
+        await Assert.ThrowsAsync<ConflictException>(() => UpdateTaskAsync(task with { Name = "stale" }, 1));
         Assert.Equal("from the other daemon", (await FindTaskAsync(task.Id)).Name);
     }
 
@@ -162,7 +183,7 @@ public abstract partial class StoreComplianceTests
     {
         var task = NewTask();
 
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.Tasks.UpdateAsync(task, 1, None));
+        await Assert.ThrowsAsync<NotFoundException>(() => UpdateTaskAsync(task, 1));
     }
 
     [Fact]
@@ -171,7 +192,7 @@ public abstract partial class StoreComplianceTests
         await CreateTaskAsync(slug: "taken");
         var task = await CreateTaskAsync(slug: "mine");
 
-        await Assert.ThrowsAsync<ConflictException>(() => Store.Tasks.UpdateAsync(task with { Slug = "taken" }, 1, None));
+        await Assert.ThrowsAsync<ConflictException>(() => UpdateTaskAsync(task with { Slug = "taken" }, 1));
         Assert.Equal("mine", (await FindTaskAsync(task.Id)).Slug);
     }
 

@@ -160,6 +160,10 @@ public abstract partial class StoreComplianceTests : IAsyncLifetime
         return run;
     }
 
+    /// <summary>Writes <paramref name="task"/> over the stored one if that is still at <paramref name="version"/>.</summary>
+    protected Task<AgentTask> UpdateTaskAsync(AgentTask task, long version, IAgentCronStore? store = null) =>
+        (store ?? Store).Tasks.UpdateAsync(task.Id, version, _ => task, None);
+
     /// <summary>Claims exactly the one run that is due, for <paramref name="owner"/>, with a 30 s lease from <paramref name="now"/>.</summary>
     protected async Task<ClaimedRun> ClaimOneAsync(string owner, DateTimeOffset now, IAgentCronStore? store = null)
     {
