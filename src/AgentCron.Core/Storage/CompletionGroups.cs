@@ -61,13 +61,13 @@ internal sealed class CompletionGroups(IStoreDatabase db, StoreStatements statem
                 var outcomes = await db.WriteAsync((write, ct) => WriteAsync(write, group, ct), CancellationToken.None);
                 for (var i = 0; i < group.Count; i++)
                 {
-                    if (outcomes[i] is { } error)
+                    if (outcomes[i].Error is { } error)
                     {
                         group[i].Result.TrySetException(error);
                     }
                     else
                     {
-                        group[i].Result.TrySetResult(group[i].Written);
+                        group[i].Result.TrySetResult(outcomes[i].Written);
                     }
                 }
             }
@@ -81,8 +81,8 @@ internal sealed class CompletionGroups(IStoreDatabase db, StoreStatements statem
         }
     }
 
-    /// <summary>Applies the group's decisions; returns, per completion, the error of a decision that threw.</summary>
-    private async Task<Exception?[]> WriteAsync(StoreWrite write, List<Pending> group, CancellationToken cancellationToken)
+    /// <summary>Applies the group's decisions; returns, per completion, whether it was written (false: fenced out) or the error of its decision.</summary>
+    private async Task<Outcome[]> WriteAsync(StoreWrite write, List<Pending> group, CancellationToken cancellationToken)
     {
         // Fencing: a run is written only if this owner still holds this attempt; a recovery or a takeover that committed
         // first has changed one of them, and the result is dropped. Once locked, neither can come between.
@@ -94,12 +94,11 @@ internal sealed class CompletionGroups(IStoreDatabase db, StoreStatements statem
                 cancellationToken))
             .ToDictionary(r => r.Id, StringComparer.Ordinal);
         var tasks = await statements.LockTasksAsync(write.Connection, [.. runs.Values.Select(r => r.TaskId)], cancellationToken);
-        var errors = new Exception?[group.Count];
+        var outcomes = new Outcome[group.Count];
         var completions = new List<Completion>(group.Count);
         for (var i = 0; i < group.Count; i++)
         {
             var pending = group[i];
-            pending.Written = false;
             if (!runs.Remove(pending.RunId, out var run) || run.Attempt != pending.Attempt || run.LeaseOwner != pending.Owner)
             {
                 continue;
@@ -111,23 +110,22 @@ internal sealed class CompletionGroups(IStoreDatabase db, StoreStatements statem
                 var decided = pending.Decide(new ClaimedRun(run, tasks[run.TaskId]));
                 tasks[run.TaskId] = decided.Task;
                 completions.Add(decided with { Log = [.. decided.Log, .. pending.LogTail] });
-                pending.Written = true;
+                outcomes[i] = new Outcome(true, null);
             }
             catch (Exception ex)
             {
-                errors[i] = ex;
+                outcomes[i] = new Outcome(false, ex);
             }
         }
 
         await statements.WriteCompletionsAsync(write, completions, cancellationToken);
-        return errors;
+        return outcomes;
     }
 
     private sealed record Pending(string RunId, int Attempt, string Owner, Func<ClaimedRun, Completion> Decide, IReadOnlyList<NewRunLogEvent> LogTail)
     {
         public TaskCompletionSource<bool> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Whether the last try of the group's transaction wrote this completion (false: fenced out).</summary>
-        public bool Written { get; set; }
     }
+
+    private readonly record struct Outcome(bool Written, Exception? Error);
 }
