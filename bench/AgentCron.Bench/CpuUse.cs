@@ -34,6 +34,9 @@ internal sealed record CpuUse(double WallSeconds, double MachineCores, double Be
         };
     }
 
+    /// <summary>CPU milliseconds this process and the PostgreSQL server (if measured) spent over the phase.</summary>
+    public double Milliseconds => (BenchCores + (double.IsNaN(ServerCores) ? 0 : ServerCores)) * WallSeconds * 1000;
+
     public Dictionary<string, object?> ToJson() => new()
     {
         ["wall_s"] = Math.Round(WallSeconds, 3),

@@ -1,6 +1,12 @@
 using AgentCron.Bench;
 using AgentCron.Bench.Scenarios;
 
+// A node process of the scaling scenario, started by the bench itself.
+if (args is ["node", ..])
+{
+    return await NodeProcess.RunAsync(args);
+}
+
 BenchOptions? options;
 try
 {
@@ -51,10 +57,20 @@ if (all || options.Scenario == "daemon-memory")
     await DaemonMemoryScenario.RunAsync(options);
 }
 
-// Not part of all: it needs the PostgreSQL server binaries.
+// Not part of all: they need the PostgreSQL server binaries (and peers needs npm).
 if (options.Scenario == "cluster")
 {
     await ClusterScenario.RunAsync(options);
+}
+
+if (options.Scenario == "scaling")
+{
+    await ScalingScenario.RunAsync(options);
+}
+
+if (options.Scenario == "peers")
+{
+    await PeersScenario.RunAsync(options);
 }
 
 return 0;

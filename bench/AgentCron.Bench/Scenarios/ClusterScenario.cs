@@ -213,7 +213,7 @@ internal static class ClusterScenario
     /// Exactly once: one run per task, each succeeded at its first attempt, and the agents were started exactly as many
     /// times as there are tasks (so no two nodes ran the same claim, whatever the rows say).
     /// </summary>
-    private static void CheckExactlyOnce(List<TaskRun> runs, int expected, EngineRunResult run)
+    internal static void CheckExactlyOnce(List<TaskRun> runs, int expected, EngineRunResult run)
     {
         LatenessScenario.Check(runs, expected);
         var tasks = runs.Select(r => r.TaskId).Distinct(StringComparer.Ordinal).Count();
@@ -265,7 +265,7 @@ internal static class ClusterScenario
     }
 
     /// <summary>Server version and the settings that decide durability, and the postmaster's pid (for <see cref="CpuUse"/>).</summary>
-    private static async Task<Dictionary<string, object?>> ServerFactsAsync(PostgresServer server)
+    internal static async Task<Dictionary<string, object?>> ServerFactsAsync(PostgresServer server)
     {
         await using var connection = new NpgsqlConnection(server.ConnectionString("postgres") + ";Pooling=false");
         await connection.OpenAsync();

@@ -13,7 +13,8 @@ internal sealed record LatenessResult(
     TimeSpan LastDoneAfterDue,
     TimeSpan InsertTime,
     TimeSpan LeadLeft,
-    StoreProfile Profile)
+    StoreProfile Profile,
+    CpuUse Cpu)
 {
     public Dictionary<string, object?> ToJson() => new()
     {
@@ -36,9 +37,14 @@ internal static class LatenessScenario
 {
     public static readonly TimeSpan Lead = TimeSpan.FromSeconds(3);
 
-    public static async Task<LatenessResult> MeasureAsync(BenchStore store, int count, TimeSpan spread, SchedulerOptions options, bool quiet = false)
+    /// <summary>
+    /// Inserts the tasks (the first due <paramref name="lead"/>, default <see cref="Lead"/>, from now), runs the engine
+    /// until all ran, and reads the runs back. CPU is measured over the engine's run, with the PostgreSQL server
+    /// <paramref name="postmaster"/> if given.
+    /// </summary>
+    public static async Task<LatenessResult> MeasureAsync(BenchStore store, int count, TimeSpan spread, SchedulerOptions options, bool quiet = false, TimeSpan? lead = null, int? postmaster = null)
     {
-        var firstDue = BenchStore.WholeMilliseconds(BenchStore.Time.GetUtcNow() + Lead);
+        var firstDue = BenchStore.WholeMilliseconds(BenchStore.Time.GetUtcNow() + (lead ?? Lead));
         var insertStart = Stopwatch.GetTimestamp();
         await store.InsertAsync(count, i => firstDue + spread * i / count);
         var insertTime = Stopwatch.GetElapsedTime(insertStart);
@@ -49,7 +55,9 @@ internal static class LatenessScenario
         }
 
         store.Store.Profile.Reset();
-        var run = await EngineRun.RunUntilFinishedAsync(store, options, count, Lead + spread + TimeSpan.FromMinutes(3), quiet);
+        var cpu = CpuUse.Start(postmaster);
+        var run = await EngineRun.RunUntilFinishedAsync(store, options, count, (lead ?? Lead) + spread + TimeSpan.FromMinutes(3), quiet);
+        var used = cpu();
         var profile = store.Store.Profile;
 
         var runs = (await store.ReadAllRunsAsync()).Where(r => r.ScheduledFor >= firstDue).ToList();
@@ -63,7 +71,8 @@ internal static class LatenessScenario
             run.LastFinishedUtc - lastDue,
             insertTime,
             leadLeft,
-            profile);
+            profile,
+            used);
     }
 
     /// <summary>Every expected run exists and succeeded; anything else means the figures are not about what we think.</summary>
