@@ -73,8 +73,16 @@ internal sealed class PostgresDialect(LeaseClock clock) : SqlDialect
     /// task rows too (skipping tasks another claimer holds) makes two nodes' claims of one task's runs take turns, so
     /// neither decides "no sibling is running" on a snapshot that the other is changing; a run another node claimed
     /// since this statement's snapshot is re-checked on its committed row (no longer queued) and skipped.
+    /// <para>
+    /// The claim must walk <c>runs_queued</c> in its order and stop at <c>@limit</c> eligible runs. When the statistics
+    /// say the queue is short — a fresh table, or a burst into a table whose runs are mostly finished — the planner
+    /// prefers a bitmap scan of every due run, the eligibility checks on each, and a sort: with 4,000 due runs a claim
+    /// of one read 33,000 buffers (28 ms) where the ordered scan reads a few dozen. Bitmap scans are off for this
+    /// statement's transaction only (<c>SET LOCAL</c>, sent in the same round trip); every other path is the planner's.
+    /// </para>
     /// </summary>
     public override string Claim(string leaseUntil) => $"""
+        SET LOCAL enable_bitmapscan = off;
         WITH candidates AS (
             SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id
             WHERE r.status = 'queued' AND r.not_before <= @now

@@ -32,7 +32,7 @@ internal sealed class SqliteDialect : SqlDialect
     /// <summary>The engine's next wake-up, read from the first entry of <c>tasks_due</c> for the same reason.</summary>
     public override string NextFireAt => "SELECT MIN(next_fire_at) FROM tasks INDEXED BY tasks_due WHERE status = 'active' AND next_fire_at IS NOT NULL";
 
-    public override string NextQueuedAt => "SELECT MIN(not_before) FROM runs INDEXED BY runs_queued WHERE status = 'queued' AND (@after IS NULL OR not_before > @after)";
+    protected override string QueuedRuns => "runs INDEXED BY runs_queued";
 
     public static long Micros(DateTimeOffset instant) => (instant.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 

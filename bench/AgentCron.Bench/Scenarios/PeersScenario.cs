@@ -79,6 +79,7 @@ internal static class PeersScenario
                         var result = await MeasureAsync(setup, product, database, best, workload, workloadCount);
                         results.Add(result);
                         Console.WriteLine("    " + Summary(result));
+                        Report.Append(options, Name, ToJson(result, results, facts));
                     }
                 }
             }
@@ -86,11 +87,6 @@ internal static class PeersScenario
             foreach (var workload in Workloads)
             {
                 PrintTable(workload, [.. results.Where(r => r.Workload == workload)], results);
-            }
-
-            foreach (var result in results)
-            {
-                Report.Append(options, Name, ToJson(result, results, facts));
             }
 
             Console.WriteLine("  → " + Path.Combine(options.Output, Name + ".jsonl"));

@@ -88,8 +88,15 @@ public abstract class SqlDialect
         ORDER BY lease_expires_at LIMIT @limit{ForUpdateSkipLocked}
         """;
 
-    /// <summary>The earliest <c>not_before</c> of a queued run, after <c>@after</c> when that is not null.</summary>
-    public virtual string NextQueuedAt => "SELECT MIN(not_before) FROM runs WHERE status = 'queued' AND (@after IS NULL OR not_before > @after)";
+    /// <summary>The earliest <c>not_before</c> of a queued run; with <paramref name="after"/>, the earliest after <c>@after</c>.</summary>
+    public string NextQueuedAt(bool after) =>
+        $"SELECT MIN(not_before) FROM {QueuedRuns} WHERE status = 'queued'{(after ? " AND not_before > @after" : "")}";
+
+    /// <summary>
+    /// The runs table as the queued-runs queries name it. Two statements rather than one with <c>@after IS NULL OR …</c>:
+    /// a prepared statement's generic plan cannot use the index bound for a condition that may be switched off.
+    /// </summary>
+    protected virtual string QueuedRuns => "runs";
 
     /// <summary>
     /// The statements that append a run's log entries after its last one (each numbered from the run's highest seq, read

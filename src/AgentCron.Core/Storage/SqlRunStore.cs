@@ -59,7 +59,7 @@ internal sealed class SqlRunStore(IStoreDatabase db, StoreStatements statements,
         }, cancellationToken);
 
     public Task<DateTimeOffset?> NextQueuedAtAsync(DateTimeOffset? after, CancellationToken cancellationToken) =>
-        db.ReadAsync((connection, ct) => Dialect.InstantAsync(connection, Dialect.NextQueuedAt, [Dialect.Instant("after", after)], ct), cancellationToken);
+        db.ReadAsync((connection, ct) => Dialect.InstantAsync(connection, Dialect.NextQueuedAt(after is not null), after is null ? [] : [Dialect.Instant("after", after)], ct), cancellationToken);
 
     public Task SetProcessAsync(string runId, int attempt, string owner, string host, int pid, string? identity, CancellationToken cancellationToken) =>
         db.WriteAsync(
