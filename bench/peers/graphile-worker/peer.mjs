@@ -282,7 +282,7 @@ async function main() {
 }
 
 main().then(
-  () => process.exit(0), // stdout is a pipe or a file: writes to it are synchronous, so the lines are out
+  () => process.stdout.write("", () => process.exit(0)), // exit once everything written to stdout has been flushed (a long result line is written in pieces)
   (error) => {
     const detail = error instanceof UsageError ? error.message : (error?.stack ?? error);
     process.stderr.write(`graphile-worker peer failed: ${detail}\n`);
