@@ -62,7 +62,7 @@ internal sealed class BenchStore : IAsyncDisposable
         return new BenchStore(NewDirectory(root, label), postgres, null, keep: false, profile, finished);
     }
 
-    private static string NewDirectory(string root, string label)
+    internal static string NewDirectory(string root, string label)
     {
         var directory = Path.Combine(root, $"{label}-{Guid.NewGuid().ToString("N")[..8]}");
         System.IO.Directory.CreateDirectory(directory);

@@ -227,7 +227,7 @@ internal static class PeersScenario
     /// </summary>
     private static async Task<PeerResult> ChildAsync(Setup setup, string product, string database, bool best, string workload, int count)
     {
-        var directory = Directory.CreateDirectory(Path.Combine(setup.Options.TempRoot, $"{Name}-{product}-{Guid.NewGuid().ToString("N")[..8]}")).FullName;
+        var directory = BenchStore.NewDirectory(setup.Options.TempRoot, $"{Name}-{product}");
         string? postgresDatabase = null;
         string connection;
         if (database == "sqlite")
