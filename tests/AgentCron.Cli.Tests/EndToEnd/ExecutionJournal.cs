@@ -12,9 +12,18 @@ public sealed class ExecutionJournal(string path)
     /// <summary>The command a task runs to note each execution.</summary>
     public string Command => $"sh -c 'echo \"$AGENTCRON_TASK_ID $AGENTCRON_RUN_ID $AGENTCRON_ATTEMPT\" >> {path}'";
 
-    /// <summary>What has been noted so far.</summary>
-    public List<(string Task, string Run, int Attempt)> Entries() =>
-        File.Exists(path) ? [.. File.ReadAllLines(path).Select(l => l.Split(' ')).Select(f => (f[0], f[1], int.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture)))] : [];
+    /// <summary>
+    /// What has been noted so far: complete lines only, since a run may be mid-append while the file is read (the part
+    /// after the last newline is a line still being written).
+    /// </summary>
+    public List<(string Task, string Run, int Attempt)> Entries()
+    {
+        if (!File.Exists(path)) return [];
+        var text = File.ReadAllText(path);
+        var complete = text[..(text.LastIndexOf('\n') + 1)];
+        return [.. complete.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' '))
+            .Select(f => (f[0], f[1], int.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture)))];
+    }
 
     /// <summary>
     /// Every run succeeded and is the only run of its occurrence; no attempt ran twice; the attempt each run's record
