@@ -54,7 +54,7 @@ internal sealed class PostgresChangeFeed(PostgresDatabase db, TimeProvider time)
         {
             try
             {
-                await using var connection = await db.Source.OpenConnectionAsync(stop);
+                await using var connection = await db.Listener.OpenConnectionAsync(stop);
                 connection.Notification += (_, e) =>
                 {
                     if (!string.Equals(e.Payload, db.InstanceId, StringComparison.Ordinal))

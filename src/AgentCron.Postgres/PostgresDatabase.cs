@@ -39,6 +39,14 @@ internal sealed class PostgresDatabase : IStoreDatabase
             builder.AutoPrepareMinUsages = 2;
         }
 
+        // The change feed's session LISTENs for as long as it lives; it is never pooled, so no pooled connection carries
+        // a LISTEN to the next user.
+        Listener = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false });
+
+        // Every transaction's state is its own (SET LOCAL, transaction-level advisory locks), so a pooled connection
+        // needs no reset on its way back: the reset is three statements the server runs before the next use, and a run
+        // uses a connection at least twice.
+        builder.NoResetOnClose = true;
         _source = NpgsqlDataSource.Create(builder);
         _time = time;
     }
@@ -46,7 +54,8 @@ internal sealed class PostgresDatabase : IStoreDatabase
     /// <summary>Identifies this store instance in its notifications, so its own feed does not wake for its own writes.</summary>
     public string InstanceId { get; } = Guid.NewGuid().ToString("N");
 
-    public NpgsqlDataSource Source => _source;
+    /// <summary>Unpooled connections, for the change feed's long-lived LISTEN session.</summary>
+    public NpgsqlDataSource Listener { get; }
 
     /// <summary>Runs <paramref name="work"/> in one transaction and commits it; retried from the start when the server aborted it.</summary>
     public async Task<T> WriteAsync<T>(Func<StoreWrite, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
@@ -91,7 +100,11 @@ internal sealed class PostgresDatabase : IStoreDatabase
         return await work(connection, cancellationToken);
     }
 
-    public ValueTask DisposeAsync() => _source.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Listener.DisposeAsync();
+        await _source.DisposeAsync();
+    }
 
     private static bool IsRetryable(NpgsqlException ex, bool committing) => ex switch
     {

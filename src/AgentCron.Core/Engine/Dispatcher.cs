@@ -21,6 +21,7 @@ public sealed class Dispatcher(
     private readonly WakeSignal _wake = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _draining;
+    private bool _lastClaimFull;
 
     public void Wake() => _wake.Set();
 
@@ -96,12 +97,15 @@ public sealed class Dispatcher(
                 return 0;
             }
 
-            if (await store.Runs.NextQueuedAtAsync(null, cancellationToken) is not { } next || next > now)
+            // A look before the claim spares the write (SQLite's one writer) when nothing is due; after a claim that took
+            // all it asked for, more is probably waiting, and the look would be a round trip for nothing.
+            if (!_lastClaimFull && (await store.Runs.NextQueuedAtAsync(null, cancellationToken) is not { } next || next > now))
             {
                 return 0;
             }
 
             var claimed = await store.Runs.ClaimAsync(options.NodeId, now, now + options.Lease, free, cancellationToken);
+            _lastClaimFull = claimed.Count == free;
             foreach (var run in claimed)
             {
                 var attempt = attempts.Add(run.Run.Id);

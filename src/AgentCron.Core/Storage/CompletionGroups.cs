@@ -18,8 +18,6 @@ internal sealed class CompletionGroups(IStoreDatabase db, StoreStatements statem
     private readonly List<Pending> _pending = [];
     private bool _writing;
 
-    private SqlDialect Dialect => statements.Dialect;
-
     public Task<bool> CompleteAsync(string runId, int attempt, string owner, Func<ClaimedRun, Completion> decide, IReadOnlyList<NewRunLogEvent> logTail)
     {
         var pending = new Pending(runId, attempt, owner, decide, logTail);
@@ -86,14 +84,8 @@ internal sealed class CompletionGroups(IStoreDatabase db, StoreStatements statem
     {
         // Fencing: a run is written only if this owner still holds this attempt; a recovery or a takeover that committed
         // first has changed one of them, and the result is dropped. Once locked, neither can come between.
-        var runs = (await Dialect.QueryAsync(
-                write.Connection,
-                $"SELECT {Rows.RunColumns} FROM runs WHERE {Dialect.InList("id", "@ids")} AND status = 'running' ORDER BY id{Dialect.ForUpdate}",
-                [Dialect.TextList("ids", [.. group.Select(p => p.RunId).Distinct(StringComparer.Ordinal)])],
-                statements.Rows.ReadRun,
-                cancellationToken))
-            .ToDictionary(r => r.Id, StringComparer.Ordinal);
-        var tasks = await statements.LockTasksAsync(write.Connection, [.. runs.Values.Select(r => r.TaskId)], cancellationToken);
+        var (runs, tasks, queuedSiblings) = await statements.LockForCompletionAsync(
+            write.Connection, [.. group.Select(p => p.RunId).Distinct(StringComparer.Ordinal)], cancellationToken);
         var outcomes = new Outcome[group.Count];
         var completions = new List<Completion>(group.Count);
         for (var i = 0; i < group.Count; i++)
@@ -118,7 +110,7 @@ internal sealed class CompletionGroups(IStoreDatabase db, StoreStatements statem
             }
         }
 
-        await statements.WriteCompletionsAsync(write, completions, cancellationToken);
+        await statements.WriteCompletionsAsync(write, completions, queuedSiblings, cancellationToken);
         return outcomes;
     }
 

@@ -204,16 +204,37 @@ public abstract class SqlDialect
             return changed;
         }
 
-        await using var batch = connection.CreateBatch();
-        foreach (var statement in statements)
+        await using var batch = Batch(connection, statements);
+        return await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="queries"/> in order, part of the caller's transaction, and hands each one's rows to its reader:
+    /// in one round trip where the driver can batch, else one after the other.
+    /// </summary>
+    public async Task QueryBatchAsync(DbConnection connection, IReadOnlyList<(SqlStatement Statement, Action<DbDataReader> Read)> queries, CancellationToken cancellationToken)
+    {
+        if (!connection.CanCreateBatch)
         {
-            var command = batch.CreateBatchCommand();
-            command.CommandText = statement.Sql;
-            command.Parameters.AddRange(statement.Parameters.ToArray());
-            batch.BatchCommands.Add(command);
+            foreach (var (statement, read) in queries)
+            {
+                await QueryAsync(connection, statement.Sql, statement.Parameters, r => { read(r); return true; }, cancellationToken);
+            }
+
+            return;
         }
 
-        return await batch.ExecuteNonQueryAsync(cancellationToken);
+        await using var batch = Batch(connection, [.. queries.Select(q => q.Statement)]);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        foreach (var (_, read) in queries)
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                read(reader);
+            }
+
+            await reader.NextResultAsync(cancellationToken);
+        }
     }
 
     /// <summary>The first column of the first row as a whole number (a count), 0 when there is none.</summary>
@@ -223,6 +244,20 @@ public abstract class SqlDialect
     /// <summary>The first column of the first row as an instant, null when there is none or it is NULL.</summary>
     public async Task<DateTimeOffset?> InstantAsync(DbConnection connection, string sql, IReadOnlyList<DbParameter> parameters, CancellationToken cancellationToken) =>
         (await QueryAsync(connection, sql, parameters, r => r.IsDBNull(0) ? (DateTimeOffset?)null : ReadInstant(r, 0), cancellationToken)).FirstOrDefault();
+
+    private static DbBatch Batch(DbConnection connection, IEnumerable<SqlStatement> statements)
+    {
+        var batch = connection.CreateBatch();
+        foreach (var statement in statements)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = statement.Sql;
+            command.Parameters.AddRange(statement.Parameters.ToArray());
+            batch.BatchCommands.Add(command);
+        }
+
+        return batch;
+    }
 
     private DbCommand Prepare(DbConnection connection, string sql, IReadOnlyList<DbParameter> parameters)
     {
@@ -236,10 +271,10 @@ public abstract class SqlDialect
     }
 }
 
-/// <summary>The unique keys whose violation a store turns into a <see cref="ConflictException"/>.</summary>
 /// <summary>A statement with its parameters, to run with others (<see cref="SqlDialect.ExecuteBatchAsync"/>).</summary>
 public sealed record SqlStatement(string Sql, IReadOnlyList<DbParameter> Parameters);
 
+/// <summary>The unique keys whose violation a store turns into a <see cref="ConflictException"/>.</summary>
 public enum UniqueKey
 {
     /// <summary>Two tasks with one slug.</summary>

@@ -17,20 +17,14 @@ internal sealed class SqlRunStore(IStoreDatabase db, StoreStatements statements,
     public Task<Page<TaskRun>> ListAsync(RunQuery query, CancellationToken cancellationToken) =>
         db.ReadAsync(async (connection, ct) =>
         {
+            var where = new Filters()
+                .Add("task_id = @task", Dialect.Text("task", query.TaskId))
+                .Add("status = @status", Dialect.Text("status", query.Status is { } s ? EnumText.ToText(s) : null))
+                .Add("id < @cursor", Dialect.Text("cursor", query.Cursor));
             var rows = await Dialect.QueryAsync(
                 connection,
-                $"""
-                SELECT {Rows.RunColumns} FROM runs
-                WHERE (@task IS NULL OR task_id = @task) AND (@status IS NULL OR status = @status)
-                  AND (@cursor IS NULL OR id < @cursor)
-                ORDER BY id DESC LIMIT @limit
-                """,
-                [
-                    Dialect.Text("task", query.TaskId),
-                    Dialect.Text("status", query.Status is { } s ? EnumText.ToText(s) : null),
-                    Dialect.Text("cursor", query.Cursor),
-                    Dialect.Int("limit", query.Limit + 1),
-                ],
+                $"SELECT {Rows.RunColumns} FROM runs {where} ORDER BY id DESC LIMIT @limit",
+                [.. where.Parameters, Dialect.Int("limit", query.Limit + 1)],
                 Rows.ReadRun,
                 ct);
             return Paging.Page(rows, query.Limit, r => r.Id);
@@ -111,7 +105,7 @@ internal sealed class SqlRunStore(IStoreDatabase db, StoreStatements statements,
                 recovered.Add(run);
             }
 
-            await statements.WriteCompletionsAsync(write, completions, ct);
+            await statements.WriteCompletionsAsync(write, completions, null, ct);
             return recovered;
         }, cancellationToken);
 
@@ -126,7 +120,7 @@ internal sealed class SqlRunStore(IStoreDatabase db, StoreStatements statements,
             {
                 case RunStatus.Queued:
                     var completion = finish(new ClaimedRun(run, (await statements.LockTasksAsync(write.Connection, [run.TaskId], ct))[run.TaskId]));
-                    await statements.WriteCompletionsAsync(write, [completion], ct);
+                    await statements.WriteCompletionsAsync(write, [completion], null, ct);
                     return completion.Run;
                 case RunStatus.Running:
                     await Dialect.ExecuteAsync(write.Connection, "UPDATE runs SET cancel_requested = TRUE WHERE id = @id", [Dialect.Text("id", runId)], ct);

@@ -63,18 +63,13 @@ internal sealed class SqlTaskStore(IStoreDatabase db, StoreStatements statements
     public Task<Page<AgentTask>> ListAsync(TaskQuery query, CancellationToken cancellationToken) =>
         db.ReadAsync(async (connection, ct) =>
         {
+            var where = new Filters()
+                .Add("status = @status", Dialect.Text("status", query.Status is { } s ? EnumText.ToText(s) : null))
+                .Add("id > @cursor", Dialect.Text("cursor", query.Cursor));
             var rows = await Dialect.QueryAsync(
                 connection,
-                $"""
-                SELECT {Rows.TaskColumns} FROM tasks
-                WHERE (@status IS NULL OR status = @status) AND (@cursor IS NULL OR id > @cursor)
-                ORDER BY id LIMIT @limit
-                """,
-                [
-                    Dialect.Text("status", query.Status is { } s ? EnumText.ToText(s) : null),
-                    Dialect.Text("cursor", query.Cursor),
-                    Dialect.Int("limit", query.Limit + 1),
-                ],
+                $"SELECT {Rows.TaskColumns} FROM tasks {where} ORDER BY id LIMIT @limit",
+                [.. where.Parameters, Dialect.Int("limit", query.Limit + 1)],
                 Rows.ReadTask,
                 ct);
             return Paging.Page(rows, query.Limit, t => t.Id);

@@ -118,13 +118,50 @@ internal sealed class StoreStatements(SqlDialect dialect, Rows rows)
     }
 
     /// <summary>
+    /// What completions read before they decide, in one round trip where the driver batches: those of
+    /// <paramref name="runIds"/> that are still running, locked (fencing: no recovery or takeover can come between), their
+    /// tasks locked in id order as <see cref="LockTasksAsync"/> takes them, and whether any of those tasks has a run
+    /// queued (for <see cref="WriteCompletionsAsync"/>'s wake).
+    /// </summary>
+    public async Task<(Dictionary<string, TaskRun> Runs, Dictionary<string, AgentTask> Tasks, bool QueuedSiblings)> LockForCompletionAsync(
+        DbConnection connection, IReadOnlyCollection<string> runIds, CancellationToken cancellationToken)
+    {
+        var ids = dialect.TextList("ids", runIds);
+        var runs = new Dictionary<string, TaskRun>(StringComparer.Ordinal);
+        var tasks = new Dictionary<string, AgentTask>(StringComparer.Ordinal);
+        var queuedSiblings = false;
+        await dialect.QueryBatchAsync(
+            connection,
+            [
+                (new SqlStatement($"SELECT {Rows.RunColumns} FROM runs WHERE {dialect.InList("id", "@ids")} AND status = 'running' ORDER BY id{dialect.ForUpdate}", [ids]),
+                    r => runs.Add(r.GetString(0), rows.ReadRun(r))),
+                (new SqlStatement(
+                    $"""
+                    SELECT {Rows.TaskColumns}, EXISTS (SELECT 1 FROM runs q WHERE q.task_id = tasks.id AND q.status = 'queued')
+                    FROM tasks WHERE id IN (SELECT task_id FROM runs WHERE {dialect.InList("id", "@task_runs")} AND status = 'running')
+                    ORDER BY id{dialect.ForUpdate}
+                    """,
+                    [dialect.TextList("task_runs", runIds)]),
+                    r =>
+                    {
+                        var task = rows.ReadTask(r);
+                        tasks.Add(task.Id, task);
+                        queuedSiblings |= dialect.ReadFlag(r, r.FieldCount - 1);
+                    }),
+            ],
+            cancellationToken);
+        return (runs, tasks, queuedSiblings);
+    }
+
+    /// <summary>
     /// Writes runs' new states with their tasks' runtime fields (each task once, as the last of its completions left it),
     /// sessions and log entries, all in one batch. It wakes the other nodes only when that makes work for them: a run that
     /// goes back to the queue, or one whose end unblocks a queued sibling (of its task, which may be exclusive, or of its
     /// chat thread). A plain success wakes nobody — the finishing node's own dispatcher looks again anyway, and waking
-    /// every node on every completion costs each of them a round of reads per run.
+    /// every node on every completion costs each of them a round of reads per run. <paramref name="queuedSiblings"/>:
+    /// whether a task of the completions has a queued run, when the caller has read that already (null: read here).
     /// </summary>
-    public async Task WriteCompletionsAsync(StoreWrite write, IReadOnlyList<Completion> completions, CancellationToken cancellationToken)
+    public async Task WriteCompletionsAsync(StoreWrite write, IReadOnlyList<Completion> completions, bool? queuedSiblings, CancellationToken cancellationToken)
     {
         if (completions.Count == 0)
         {
@@ -151,11 +188,11 @@ internal sealed class StoreStatements(SqlDialect dialect, Rows rows)
 
         statements.AddRange(tasks.Values.Select(WriteTaskState));
         var wakes = completions.Any(c => c.Run.Status == RunStatus.Queued || c.Task.Thread is not null)
-            || await dialect.CountAsync(
+            || (queuedSiblings ?? await dialect.CountAsync(
                 connection,
                 $"SELECT COUNT(*) FROM runs WHERE {dialect.InList("task_id", "@tasks")} AND status = 'queued'",
                 [dialect.TextList("tasks", tasks.Keys)],
-                cancellationToken) > 0;
+                cancellationToken) > 0);
         await dialect.ExecuteBatchAsync(connection, statements, cancellationToken);
         if (wakes)
         {
