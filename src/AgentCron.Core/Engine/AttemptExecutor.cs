@@ -21,7 +21,8 @@ public sealed class AttemptExecutor(
 {
     private readonly Random _random = new();
 
-    internal async Task ExecuteAsync(ClaimedRun claimed, Attempt attempt)
+    /// <summary>Executes the attempt and writes its result; <paramref name="agentEnded"/> is called once the agent has ended, before the write.</summary>
+    internal async Task ExecuteAsync(ClaimedRun claimed, Attempt attempt, Action agentEnded)
     {
         var (run, task) = claimed;
         var log = new RunLogWriter(run.Id, run.Attempt, options.MaxLogBytesPerRun, time);
@@ -42,6 +43,7 @@ public sealed class AttemptExecutor(
 
         // From here on, a late stop (shutdown, a cancel, a lost lease) no longer changes how this attempt ended.
         attempt.Finishing = true;
+        agentEnded();
         await flushing.CancelAsync();
         await flushed;
         await Ignore(processRecorded);

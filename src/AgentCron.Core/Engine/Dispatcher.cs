@@ -25,6 +25,13 @@ public sealed class Dispatcher(
 
     public void Wake() => _wake.Set();
 
+    /// <summary>
+    /// Slots for new attempts. <see cref="SchedulerOptions.MaxConcurrentRuns"/> bounds the agents running at once: an
+    /// attempt whose agent has ended gives its slot up while its result is written, so the next claim does not wait for
+    /// that write (and, on SQLite, shares its commit). Results being written are bounded too: at most as many as slots.
+    /// </summary>
+    private int Free => Math.Min(options.MaxConcurrentRuns - attempts.Executing, 2 * options.MaxConcurrentRuns - attempts.Count);
+
     /// <summary>Claims what is due and free slots allow, and starts it. Returns how many runs were started.</summary>
     public Task<int> DispatchOnceAsync(CancellationToken cancellationToken) => DispatchAsync(time.GetUtcNow(), cancellationToken);
 
@@ -33,7 +40,7 @@ public sealed class Dispatcher(
         _wake,
         async token =>
         {
-            var free = options.MaxConcurrentRuns - attempts.Count;
+            var free = Free;
             // One instant for the whole pass: a run that becomes due while the pass talks to the store is found by the
             // second look (due after `now`) rather than mistaken for a blocked one, which would sleep the idle time.
             var now = time.GetUtcNow();
@@ -91,7 +98,7 @@ public sealed class Dispatcher(
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var free = options.MaxConcurrentRuns - attempts.Count;
+            var free = Free;
             if (_draining || free <= 0)
             {
                 return 0;
@@ -124,7 +131,7 @@ public sealed class Dispatcher(
     {
         try
         {
-            await executor.ExecuteAsync(claimed, attempt);
+            await executor.ExecuteAsync(claimed, attempt, Wake);
         }
         finally
         {

@@ -15,6 +15,9 @@ public sealed class RunningAttempts
 
     public int Count => _attempts.Count;
 
+    /// <summary>How many of the held attempts still have their agent running (the rest are writing their result).</summary>
+    public int Executing => _attempts.Values.Count(a => !a.Finishing);
+
     public bool IsEmpty => _attempts.IsEmpty;
 
     /// <summary>True while this daemon executes <paramref name="runId"/> or still holds its result to write.</summary>

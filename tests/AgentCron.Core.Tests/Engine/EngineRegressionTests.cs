@@ -157,6 +157,44 @@ public class EngineRegressionTests
     }
 
     [Fact]
+    public async Task AttemptWritingItsResult_GivesItsSlotUp_ButNoMoreResultsAreHeldThanSlots()
+    {
+        var completing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var engine = await EngineHarness.StartAsync(
+            new SchedulerOptions { NodeId = "node-test", MaxConcurrentRuns = 1 },
+            interceptRuns: Hold<bool>(nameof(IRunStore.CompleteAsync), completing, release.Task));
+        var runs = new List<TaskRun>();
+        for (var i = 0; i < 3; i++)
+        {
+            runs.Add(await engine.RunNowAsync(await engine.CreateTaskAsync(null)));
+        }
+
+        Assert.Equal(1, await engine.DispatchAsync());
+        (await engine.Runner.NextStartedAsync()).Succeed();
+        await completing.Task.WaitAsync(Patience);
+
+        // The first agent has ended and its result is held on its way to the store: its slot takes the next run.
+        Assert.Equal(1, await engine.DispatchAsync());
+        (await engine.Runner.NextStartedAsync()).Succeed();
+        await Eventually.TrueAsync(() => Task.FromResult(engine.Scheduler.Attempts.Executing == 0), Patience, "the second agent to end");
+
+        // Two results held for one slot: no third claim until one is written.
+        Assert.Equal(0, await engine.DispatchAsync());
+        Assert.Equal(RunStatus.Running, (await engine.RunAsync(runs[0].Id)).Status);
+
+        release.SetResult();
+        await engine.WaitRunningAsync(0);
+        Assert.Equal(1, await engine.DispatchAsync());
+        (await engine.Runner.NextStartedAsync()).Succeed();
+        await engine.WaitIdleAsync();
+        foreach (var run in runs)
+        {
+            Assert.Equal(RunStatus.Succeeded, (await engine.RunAsync(run.Id)).Status);
+        }
+    }
+
+    [Fact]
     public async Task OneTimeTaskPausedDuringItsRun_EndsWithItsRun_InsteadOfStayingActiveForever()
     {
         await using var engine = await EngineHarness.StartAsync();
