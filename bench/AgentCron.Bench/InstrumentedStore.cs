@@ -163,7 +163,7 @@ internal sealed class InstrumentedRunStore(IRunStore inner, StoreProfile profile
 
     public Task InsertAsync(TaskRun run, CancellationToken cancellationToken) => inner.InsertAsync(run, cancellationToken);
 
-    public Task<IReadOnlyList<ClaimedRun>> ClaimAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<ClaimedRun>> ClaimAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, Func<int> limit, CancellationToken cancellationToken) =>
         profile.TimeAsync("Runs.Claim", () => inner.ClaimAsync(owner, now, leaseUntil, limit, cancellationToken), r => r.Count);
 
     public Task<DateTimeOffset?> NextQueuedAtAsync(DateTimeOffset? after, CancellationToken cancellationToken) =>

@@ -28,9 +28,10 @@ public sealed class Dispatcher(
     /// <summary>
     /// Slots for new attempts. <see cref="SchedulerOptions.MaxConcurrentRuns"/> bounds the agents running at once: an
     /// attempt whose agent has ended gives its slot up while its result is written, so the next claim does not wait for
-    /// that write (and, on SQLite, shares its commit). Results being written are bounded too: at most as many as slots.
+    /// that write (and, on SQLite, shares its commit). Results being written are bounded too, at four per slot: a store
+    /// that takes claims but refuses results does not get run after run claimed.
     /// </summary>
-    private int Free => Math.Min(options.MaxConcurrentRuns - attempts.Executing, 2 * options.MaxConcurrentRuns - attempts.Count);
+    private int Free => Math.Min(options.MaxConcurrentRuns - attempts.Executing, 4 * options.MaxConcurrentRuns - attempts.Count);
 
     /// <summary>Claims what is due and free slots allow, and starts it. Returns how many runs were started.</summary>
     public Task<int> DispatchOnceAsync(CancellationToken cancellationToken) => DispatchAsync(time.GetUtcNow(), cancellationToken);
@@ -40,19 +41,17 @@ public sealed class Dispatcher(
         _wake,
         async token =>
         {
-            var free = Free;
             // One instant for the whole pass: a run that becomes due while the pass talks to the store is found by the
             // second look (due after `now`) rather than mistaken for a blocked one, which would sleep the idle time.
             var now = time.GetUtcNow();
-            var started = await DispatchAsync(now, token);
-            if (free > 0 && started == free)
+            if (await DispatchAsync(now, token) > 0 && _lastClaimFull)
             {
                 return TimeSpan.Zero;
             }
 
             // Runs due at `now` but not claimed are blocked by a running sibling or by the limit: an attempt's end wakes
             // us. Otherwise sleep until the next run that becomes due (a retry's backoff, a jittered start).
-            return free > started && await store.Runs.NextQueuedAtAsync(now, token) is { } next
+            return Free > 0 && await store.Runs.NextQueuedAtAsync(now, token) is { } next
                 ? EngineLoop.Until(next, time, options.MaxIdle)
                 : options.MaxIdle;
         },
@@ -111,8 +110,11 @@ public sealed class Dispatcher(
                 return 0;
             }
 
-            var claimed = await store.Runs.ClaimAsync(options.NodeId, now, now + options.Lease, free, cancellationToken);
-            _lastClaimFull = claimed.Count == free;
+            // The slots are counted again when the claim runs: attempts that end while it waits for the database are
+            // replaced by it, instead of each waking a claim of its own.
+            var asked = free;
+            var claimed = await store.Runs.ClaimAsync(options.NodeId, now, now + options.Lease, () => asked = Free, cancellationToken);
+            _lastClaimFull = claimed.Count == asked;
             foreach (var run in claimed)
             {
                 var attempt = attempts.Add(run.Run.Id);

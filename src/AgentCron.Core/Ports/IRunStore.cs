@@ -42,9 +42,11 @@ public interface IRunStore
     /// <c>running</c> under a lease owned by <paramref name="owner"/> until <paramref name="leaseUntil"/>, oldest first.
     /// An exclusive run is not claimed while another run of its task is running, and a run of a task anchored to a thread
     /// is not claimed while a run of any task on the same thread and provider is running (they share one agent session).
-    /// Two callers never get the same run.
+    /// Two callers never get the same run. <paramref name="limit"/> is asked when the claim runs, not when it is called:
+    /// slots that free up while the claim waits for the database (its turn at SQLite's writer, a pooled connection) are
+    /// filled by it.
     /// </summary>
-    Task<IReadOnlyList<ClaimedRun>> ClaimAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ClaimedRun>> ClaimAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, Func<int> limit, CancellationToken cancellationToken);
 
     /// <summary>
     /// The earliest <see cref="TaskRun.NotBefore"/> of any queued run — of those strictly after <paramref name="after"/>

@@ -38,14 +38,19 @@ internal sealed class SqlRunStore(IStoreDatabase db, StoreStatements statements,
             return true;
         }, cancellationToken);
 
-    public Task<IReadOnlyList<ClaimedRun>> ClaimAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<ClaimedRun>> ClaimAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, Func<int> limit, CancellationToken cancellationToken) =>
         db.WriteAsync<IReadOnlyList<ClaimedRun>>(async (write, ct) =>
         {
+            if (limit() is var count && count <= 0)
+            {
+                return [];
+            }
+
             var (until, lease) = Dialect.LeaseUntil(now, leaseUntil);
             var runs = await Dialect.QueryAsync(
                 write.Connection,
                 Dialect.Claim(until),
-                [Dialect.Text("owner", owner), Dialect.Instant("now", now), Dialect.Int("limit", limit), .. lease],
+                [Dialect.Text("owner", owner), Dialect.Instant("now", now), Dialect.Int("limit", count), .. lease],
                 Rows.ReadRun,
                 ct);
             // RETURNING has no order of its own.

@@ -2,6 +2,7 @@ using AgentCron.Core.Engine;
 using AgentCron.Core.Model;
 using AgentCron.Core.Ports;
 using AgentCron.Core.Triggers;
+using AgentCron.TestKit;
 
 namespace AgentCron.Core.Tests.Engine;
 

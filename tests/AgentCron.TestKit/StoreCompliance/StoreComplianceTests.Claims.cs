@@ -33,6 +33,28 @@ public abstract partial class StoreComplianceTests
     }
 
     [Fact]
+    public async Task ClaimAsync_TakesAsManyAsItsLimitSaysWhenAsked_AndNothingForNone()
+    {
+        var task = await CreateTaskAsync();
+        var runs = new List<TaskRun>();
+        for (var i = 0; i < 3; i++)
+        {
+            runs.Add(await InsertRunAsync(task, T0.AddMinutes(-3 + i), exclusive: false));
+        }
+
+        Assert.Empty(await Store.Runs.ClaimAsync("node-a", T0, T0.AddSeconds(30), () => 0, None));
+        foreach (var run in runs)
+        {
+            Assert.Equal(RunStatus.Queued, (await FindRunAsync(run.Id)).Status);
+        }
+
+        var asked = 0;
+        var claimed = await Store.Runs.ClaimAsync("node-a", T0, T0.AddSeconds(30), () => ++asked * 2, None);
+        Assert.Equal([runs[0].Id, runs[1].Id], claimed.Select(c => c.Run.Id));
+        Assert.Equal(1, asked);
+    }
+
+    [Fact]
     public async Task ClaimAsync_RecordsTheNodeOfEachAttempt_AndTheRunKeepsItWhenItEnds()
     {
         var task = await CreateTaskAsync();
