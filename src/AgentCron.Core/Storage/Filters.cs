@@ -1,4 +1,5 @@
 using System.Data.Common;
+using AgentCron.Core.Ports;
 
 namespace AgentCron.Core.Storage;
 
@@ -26,4 +27,12 @@ internal sealed class Filters
     }
 
     public override string ToString() => _conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", _conditions);
+
+    /// <summary>A keyset page of <paramref name="select"/>'s rows that match, in <paramref name="order"/> (<see cref="Paging"/>).</summary>
+    public async Task<Page<T>> PageAsync<T>(
+        SqlDialect dialect, DbConnection connection, string select, string order, int limit, Func<DbDataReader, T> read, Func<T, string> key, CancellationToken cancellationToken)
+    {
+        var rows = await dialect.QueryAsync(connection, $"{select} {this} ORDER BY {order} LIMIT @limit", [.. Parameters, dialect.Int("limit", limit + 1)], read, cancellationToken);
+        return Paging.Page(rows, limit, key);
+    }
 }

@@ -15,20 +15,13 @@ internal sealed class SqlRunStore(IStoreDatabase db, StoreStatements statements,
         db.ReadAsync((connection, ct) => statements.FindRunAsync(connection, runId, false, ct), cancellationToken);
 
     public Task<Page<TaskRun>> ListAsync(RunQuery query, CancellationToken cancellationToken) =>
-        db.ReadAsync(async (connection, ct) =>
-        {
-            var where = new Filters()
+        db.ReadAsync(
+            (connection, ct) => new Filters()
                 .Add("task_id = @task", Dialect.Text("task", query.TaskId))
                 .Add("status = @status", Dialect.Text("status", query.Status is { } s ? EnumText.ToText(s) : null))
-                .Add("id < @cursor", Dialect.Text("cursor", query.Cursor));
-            var rows = await Dialect.QueryAsync(
-                connection,
-                $"SELECT {Rows.RunColumns} FROM runs {where} ORDER BY id DESC LIMIT @limit",
-                [.. where.Parameters, Dialect.Int("limit", query.Limit + 1)],
-                Rows.ReadRun,
-                ct);
-            return Paging.Page(rows, query.Limit, r => r.Id);
-        }, cancellationToken);
+                .Add("id < @cursor", Dialect.Text("cursor", query.Cursor))
+                .PageAsync(Dialect, connection, $"SELECT {Rows.RunColumns} FROM runs", "id DESC", query.Limit, Rows.ReadRun, r => r.Id, ct),
+            cancellationToken);
 
     public Task InsertAsync(TaskRun run, CancellationToken cancellationToken) =>
         db.WriteAsync(async (write, ct) =>

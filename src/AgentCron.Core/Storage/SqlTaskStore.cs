@@ -61,19 +61,12 @@ internal sealed class SqlTaskStore(IStoreDatabase db, StoreStatements statements
             cancellationToken);
 
     public Task<Page<AgentTask>> ListAsync(TaskQuery query, CancellationToken cancellationToken) =>
-        db.ReadAsync(async (connection, ct) =>
-        {
-            var where = new Filters()
+        db.ReadAsync(
+            (connection, ct) => new Filters()
                 .Add("status = @status", Dialect.Text("status", query.Status is { } s ? EnumText.ToText(s) : null))
-                .Add("id > @cursor", Dialect.Text("cursor", query.Cursor));
-            var rows = await Dialect.QueryAsync(
-                connection,
-                $"SELECT {Rows.TaskColumns} FROM tasks {where} ORDER BY id LIMIT @limit",
-                [.. where.Parameters, Dialect.Int("limit", query.Limit + 1)],
-                Rows.ReadTask,
-                ct);
-            return Paging.Page(rows, query.Limit, t => t.Id);
-        }, cancellationToken);
+                .Add("id > @cursor", Dialect.Text("cursor", query.Cursor))
+                .PageAsync(Dialect, connection, $"SELECT {Rows.TaskColumns} FROM tasks", "id", query.Limit, Rows.ReadTask, t => t.Id, ct),
+            cancellationToken);
 
     public Task<AgentTask> UpdateAsync(string id, long? expectedVersion, Func<AgentTask, AgentTask> change, CancellationToken cancellationToken) =>
         db.WriteAsync(async (write, ct) =>
