@@ -20,5 +20,9 @@ public enum SendOutcome
     Failed,
 }
 
-/// <summary>The end of one try: its outcome, the receiver's id for what it got (where it gives one), and why it was not delivered.</summary>
-public sealed record SendResult(SendOutcome Outcome, string? RemoteId = null, string? Error = null, TimeSpan? RetryAfter = null);
+/// <summary>
+/// The end of one try: its outcome, the receiver's id for what it got (where it gives one; for a message in several
+/// chunks, the first's), why it was not delivered, and — for a message in chunks — how many chunks the receiver has
+/// now, so the next try goes on from there instead of posting them twice.
+/// </summary>
+public sealed record SendResult(SendOutcome Outcome, string? RemoteId = null, string? Error = null, TimeSpan? RetryAfter = null, int ChunksSent = 0);

@@ -11,7 +11,7 @@ public sealed class CommandLineTests
     [InlineData("@weekly", "at 00:00 on Sundays (UTC)", "2026-11-29 00:00:00 +00:00  Sun")]
     public async Task Preview_ReadsCronMacro_WhenItStartsWithAt(string macro, string description, string first)
     {
-        var cli = new CliRun($"http://127.0.0.1:{T.ClosedPort()}");
+        var cli = new CliRun($"http://127.0.0.1:{LoopbackPort.Free()}");
 
         var exitCode = await cli.RunAsync("preview", "--cron", macro, "--tz", "Etc/UTC", "--count", "1");
 
@@ -63,7 +63,7 @@ public sealed class CommandLineTests
     [InlineData("--permissions root", "--permissions: 'root' is not allowed; use one of: read_only, edit, full")]
     public async Task TaskCreate_NamesOptionAndWhatItAllows_WhenValueIsInvalid(string flag, string message)
     {
-        var cli = new CliRun($"http://127.0.0.1:{T.ClosedPort()}");
+        var cli = new CliRun($"http://127.0.0.1:{LoopbackPort.Free()}");
 
         var exitCode = await cli.RunAsync(["task", "create", "--prompt", "x", .. flag.Split(' ')]);
 
@@ -80,7 +80,7 @@ public sealed class CommandLineTests
     [InlineData("preview --every 1h -n x", "--count: 'x' is not allowed; use a whole number from 1 to 1000")]
     public async Task Command_NamesOptionAndWhatItAllows_WhenValueIsInvalid(string args, string message)
     {
-        var cli = new CliRun($"http://127.0.0.1:{T.ClosedPort()}");
+        var cli = new CliRun($"http://127.0.0.1:{LoopbackPort.Free()}");
 
         Assert.Equal(2, await cli.RunAsync(args.Split(' ')));
         Assert.StartsWith($"agentcron: {message}\n", cli.Error.ToString(), StringComparison.Ordinal);
@@ -105,7 +105,7 @@ public sealed class CommandLineTests
     [InlineData("task", "'agentcron task' needs a command: create, list, show, update, pause, resume, run, cancel, delete", "agentcron task")]
     public async Task Run_SaysTheRealProblemFirst_WhenCommandIsUnknownOrIncomplete(string args, string message, string help)
     {
-        var cli = new CliRun($"http://127.0.0.1:{T.ClosedPort()}");
+        var cli = new CliRun($"http://127.0.0.1:{LoopbackPort.Free()}");
 
         Assert.Equal(2, await cli.RunAsync(args.Split(' ')));
         Assert.Equal($"agentcron: {message}\nRun '{help} --help' for usage.\n", cli.Error.ToString());

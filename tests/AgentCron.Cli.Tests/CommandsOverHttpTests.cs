@@ -66,7 +66,7 @@ public sealed class CommandsOverHttpTests
     [Fact]
     public async Task TaskList_SaysHowToStartDaemon_WhenNothingListens()
     {
-        var port = T.ClosedPort();
+        var port = LoopbackPort.Free();
         var cli = new CliRun($"http://127.0.0.1:{port}");
 
         var exitCode = await cli.RunAsync("task", "list");
@@ -176,7 +176,7 @@ public sealed class CommandsOverHttpTests
     [Fact]
     public async Task TaskUpdate_ExitsUsage_WhenNothingToChange()
     {
-        var cli = new CliRun($"http://127.0.0.1:{T.ClosedPort()}");
+        var cli = new CliRun($"http://127.0.0.1:{LoopbackPort.Free()}");
 
         Assert.Equal(2, await cli.RunAsync("task", "update", "check-deploy"));
         Assert.StartsWith("agentcron: nothing to change", cli.Error.ToString(), StringComparison.Ordinal);
@@ -227,7 +227,7 @@ public sealed class CommandsOverHttpTests
     [Fact]
     public async Task Preview_RunsWithoutDaemon_AndPrintsJson()
     {
-        var cli = new CliRun($"http://127.0.0.1:{T.ClosedPort()}");
+        var cli = new CliRun($"http://127.0.0.1:{LoopbackPort.Free()}");
 
         var exitCode = await cli.RunAsync("preview", "--cron", "0 9 * * *", "--tz", "Europe/Berlin", "--count", "2", "--json");
 
@@ -250,7 +250,7 @@ public sealed class CommandsOverHttpTests
     [InlineData("preview", "--every", "15m", "--tz", "Mars/Olympus")]
     public async Task Run_ExitsUsage_WhenArgumentsWrong(params string[] args)
     {
-        var cli = new CliRun($"http://127.0.0.1:{T.ClosedPort()}");
+        var cli = new CliRun($"http://127.0.0.1:{LoopbackPort.Free()}");
 
         Assert.Equal(2, await cli.RunAsync(args));
         Assert.StartsWith("agentcron: ", cli.Error.ToString(), StringComparison.Ordinal);

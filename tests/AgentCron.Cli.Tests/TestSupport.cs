@@ -1,8 +1,7 @@
 using System.Collections;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using AgentCron.TestKit;
 
 namespace AgentCron.Cli.Tests;
 
@@ -20,16 +19,6 @@ internal static class T
         DateTimeOffset.Parse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
     public static TimeZoneInfo Berlin => Core.Time.TimeZones.Resolve("Europe/Berlin", TimeZoneInfo.Utc, "tz");
-
-    /// <summary>A loopback port nothing listens on (bound, then released).</summary>
-    public static int ClosedPort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        var port = ((IPEndPoint)socket.LocalEndpoint).Port;
-        socket.Stop();
-        return port;
-    }
 }
 
 /// <summary>Runs the CLI in-process with captured output, a fixed clock and a given environment.</summary>
@@ -55,9 +44,6 @@ internal sealed class CliRun
         AgentCronCli.RunAsync(args, new CliContext { Out = Out, Error = Error, In = In, Time = Time, Environment = Environment });
 }
 
-/// <summary>A recorded request to <see cref="FakeDaemon"/>.</summary>
-internal sealed record Received(string Method, string PathAndQuery, string? Authorization, string Body);
-
 /// <summary>A canned answer of <see cref="FakeDaemon"/>: a status, a content type and a body sent in chunks.</summary>
 internal sealed record Reply(int Status, string Body = "", string ContentType = "application/json")
 {
@@ -71,81 +57,22 @@ internal sealed record Reply(int Status, string Body = "", string ContentType = 
         "application/problem+json");
 }
 
-/// <summary>A real HTTP server on 127.0.0.1 that answers every request with <c>respond</c> and records it.</summary>
-internal sealed class FakeDaemon : IAsyncDisposable
+/// <summary>The daemon's API as the CLI tests need it: a <see cref="FakeHttpServer"/> that answers every request with <c>respond</c>.</summary>
+internal sealed class FakeDaemon(Func<FakeHttpRequest, Reply> respond) : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
-    private readonly Func<Received, Reply> _respond;
-    private readonly Task _loop;
-
-    public FakeDaemon(Func<Received, Reply> respond)
+    private readonly FakeHttpServer _server = new(request =>
     {
-        _respond = respond;
-        // HttpListener needs a fixed port; take a free one and retry on the rare race.
-        for (var attempt = 0; ; attempt++)
-        {
-            Port = T.ClosedPort();
-            _listener.Prefixes.Clear();
-            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-            try
-            {
-                _listener.Start();
-                break;
-            }
-            catch (HttpListenerException) when (attempt < 5)
-            {
-            }
-        }
-        _loop = Task.Run(LoopAsync);
-    }
+        var reply = respond(request);
+        return Task.FromResult(new FakeHttpReply(reply.Status, reply.Body, reply.ContentType));
+    });
 
-    public int Port { get; }
+    public int Port => _server.Port;
 
     public string Url => $"http://127.0.0.1:{Port}";
 
-    public List<Received> Requests { get; } = [];
+    public IReadOnlyList<FakeHttpRequest> Requests => _server.Requests;
 
-    public async ValueTask DisposeAsync()
-    {
-        _listener.Stop();
-        _listener.Close();
-        try
-        {
-            await _loop;
-        }
-        catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-        {
-        }
-    }
-
-    private async Task LoopAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-            var received = new Received(context.Request.HttpMethod, context.Request.Url!.PathAndQuery, context.Request.Headers["Authorization"], await reader.ReadToEndAsync());
-            lock (Requests)
-                Requests.Add(received);
-
-            var reply = _respond(received);
-            context.Response.StatusCode = reply.Status;
-            context.Response.ContentType = reply.ContentType;
-            var bytes = Encoding.UTF8.GetBytes(reply.Body);
-            context.Response.ContentLength64 = bytes.Length;
-            await context.Response.OutputStream.WriteAsync(bytes);
-            context.Response.Close();
-        }
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
 
 /// <summary>JSON documents the API would send.</summary>
