@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace AgentCron.Channels;
+
+/// <summary>A Telegram bot: the Bot API base (<c>https://api.telegram.org/</c>), its token and how long to wait for an answer.</summary>
+public sealed record TelegramOptions(Uri ApiBase, string BotToken, TimeSpan Timeout);
+
+/// <summary>
+/// Posts a run's result to a Telegram chat with the Bot API's <c>sendMessage</c>: into a forum topic when the target
+/// names one (<c>message_thread_id</c>), each chunk after the first as a reply to the first, so a long result stays
+/// together. Telegram takes 4,096 characters a message after its markup is parsed; the result goes in
+/// <see cref="MessageChunks"/> of that size, each sent with <c>parse_mode</c> HTML: every character of the agent's text
+/// escaped, code fences as <c>&lt;pre&gt;</c> blocks, <c>**bold**</c> and <c>`code`</c> as tags. A 429 is tried again after
+/// the <c>retry_after</c> Telegram gives; a try that stops part way says how many chunks were sent. The token is part of
+/// the request path, never of an error.
+/// </summary>
+public sealed partial class TelegramChannel(HttpClient http, TelegramOptions options, TimeProvider time)
+{
+    /// <summary>The most Telegram takes in one message, after its markup is parsed.</summary>
+    public const int MessageLimit = 4096;
+
+    private const string Receiver = "Telegram";
+
+    /// <summary>Sends the chunks of <paramref name="result"/> from <paramref name="resumeAt"/> on to <paramref name="chatId"/>, in topic <paramref name="topicId"/> if given; later chunks reply to <paramref name="firstMessageId"/> (this try's first when null).</summary>
+    public async Task<SendResult> SendAsync(RunResult result, string chatId, string? topicId, int resumeAt, string? firstMessageId, CancellationToken cancellationToken)
+    {
+        var chunks = MessageChunks.Split(ResultMessage.Markdown(result), MessageLimit);
+        // "./": the token has a colon, which would otherwise read as a scheme.
+        var target = new Uri(options.ApiBase, $"./bot{options.BotToken}/sendMessage");
+        var first = firstMessageId;
+        for (var i = resumeAt; i < chunks.Count; i++)
+        {
+            var message = new Dictionary<string, object>
+            {
+                ["chat_id"] = chatId,
+                ["text"] = Html(chunks[i]),
+                ["parse_mode"] = "HTML",
+                ["link_preview_options"] = new { is_disabled = true },
+            };
+            if (topicId is not null)
+            {
+                message["message_thread_id"] = long.Parse(topicId, System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (first is not null)
+            {
+                message["reply_parameters"] = new { message_id = long.Parse(first, System.Globalization.CultureInfo.InvariantCulture), allow_sending_without_reply = true };
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = JsonContent.Create(message) };
+            var (response, failure) = await HttpTry.SendAsync(http, request, options.Timeout, time, Receiver, cancellationToken);
+            using (response)
+            {
+                if (failure is not null)
+                {
+                    return failure with { RemoteId = first, ChunksSent = i };
+                }
+
+                var body = await ReadAsync(response!, cancellationToken);
+                if (!response!.IsSuccessStatusCode)
+                {
+                    var retryAfter = body is { } b && b.TryGetProperty("parameters", out var p) && p.TryGetProperty("retry_after", out var s) && s.TryGetInt32(out var seconds)
+                        ? TimeSpan.FromSeconds(seconds)
+                        : (TimeSpan?)null;
+                    return HttpTry.Failed(response, Receiver, time.GetUtcNow(), retryAfter) with { RemoteId = first, ChunksSent = i };
+                }
+
+                first ??= body is { } ok && ok.TryGetProperty("result", out var sent) && sent.TryGetProperty("message_id", out var id) ? id.GetRawText() : null;
+            }
+        }
+
+        return new SendResult(SendOutcome.Delivered, first, ChunksSent: chunks.Count);
+    }
+
+    /// <summary>A chunk of <see cref="ResultMessage"/> Markdown as Telegram HTML: all text escaped; fences, bold and code spans as tags.</summary>
+    internal static string Html(string markdown)
+    {
+        var html = new StringBuilder();
+        var inCode = false;
+        foreach (var line in markdown.Split('\n'))
+        {
+            var fence = line.TrimStart();
+            if (fence.StartsWith("```", StringComparison.Ordinal) || fence.StartsWith("~~~", StringComparison.Ordinal))
+            {
+                var language = fence.TrimStart('`', '~').Trim();
+                if (inCode && html.Length > 0 && html[^1] == '\n')
+                {
+                    html.Length--;
+                }
+
+                html.Append(inCode ? "</code></pre>" : language.Length > 0 && LanguageName().IsMatch(language) ? $"<pre><code class=\"language-{language}\">" : "<pre><code>");
+                inCode = !inCode;
+                html.Append(inCode ? "" : "\n");
+                continue;
+            }
+
+            var text = WebUtility.HtmlEncode(line);
+            html.Append(inCode ? text : CodeSpan().Replace(Bold().Replace(text, "<b>$1</b>"), "<code>$1</code>")).Append('\n');
+        }
+
+        if (inCode)
+        {
+            html.Length -= html.Length > 0 && html[^1] == '\n' ? 1 : 0;
+            html.Append("</code></pre>");
+        }
+
+        return html.ToString().TrimEnd('\n');
+    }
+
+    private static async Task<JsonElement?> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    [GeneratedRegex(@"\*\*(.+?)\*\*")]
+    private static partial Regex Bold();
+
+    [GeneratedRegex("`([^`]+)`")]
+    private static partial Regex CodeSpan();
+
+    [GeneratedRegex("^[A-Za-z0-9_+-]+$")]
+    private static partial Regex LanguageName();
+}
