@@ -1,13 +1,10 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace AgentCron.Channels;
-
-/// <summary>A Telegram bot: the Bot API base (<c>https://api.telegram.org/</c>), its token and how long to wait for an answer.</summary>
-public sealed record TelegramOptions(Uri ApiBase, string BotToken, TimeSpan Timeout);
 
 /// <summary>
 /// Posts a run's result to a Telegram chat with the Bot API's <c>sendMessage</c>: into a forum topic when the target
@@ -18,62 +15,46 @@ public sealed record TelegramOptions(Uri ApiBase, string BotToken, TimeSpan Time
 /// the <c>retry_after</c> Telegram gives; a try that stops part way says how many chunks were sent. The token is part of
 /// the request path, never of an error.
 /// </summary>
-public sealed partial class TelegramChannel(HttpClient http, TelegramOptions options, TimeProvider time)
+public sealed partial class TelegramChannel(HttpClient http, BotOptions options, TimeProvider time)
 {
     /// <summary>The most Telegram takes in one message, after its markup is parsed.</summary>
     public const int MessageLimit = 4096;
 
-    private const string Receiver = "Telegram";
+    private readonly ChannelHttp _http = new(http, options.Timeout, time, "Telegram");
 
     /// <summary>Sends the chunks of <paramref name="result"/> from <paramref name="resumeAt"/> on to <paramref name="chatId"/>, in topic <paramref name="topicId"/> if given; later chunks reply to <paramref name="firstMessageId"/> (this try's first when null).</summary>
-    public async Task<SendResult> SendAsync(RunResult result, string chatId, string? topicId, int resumeAt, string? firstMessageId, CancellationToken cancellationToken)
+    public Task<SendResult> SendAsync(RunResult result, string chatId, string? topicId, int resumeAt, string? firstMessageId, CancellationToken cancellationToken)
     {
-        var chunks = MessageChunks.Split(ResultMessage.Markdown(result), MessageLimit);
         // "./": the token has a colon, which would otherwise read as a scheme.
         var target = new Uri(options.ApiBase, $"./bot{options.BotToken}/sendMessage");
-        var first = firstMessageId;
-        for (var i = resumeAt; i < chunks.Count; i++)
-        {
-            var message = new Dictionary<string, object>
+        return ChunkedPost.SendAsync(
+            MessageChunks.Split(ResultMessage.Markdown(result), MessageLimit),
+            resumeAt,
+            firstMessageId,
+            (chunk, first) =>
             {
-                ["chat_id"] = chatId,
-                ["text"] = Html(chunks[i]),
-                ["parse_mode"] = "HTML",
-                ["link_preview_options"] = new { is_disabled = true },
-            };
-            if (topicId is not null)
-            {
-                message["message_thread_id"] = long.Parse(topicId, System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            if (first is not null)
-            {
-                message["reply_parameters"] = new { message_id = long.Parse(first, System.Globalization.CultureInfo.InvariantCulture), allow_sending_without_reply = true };
-            }
-
-            using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = JsonContent.Create(message) };
-            var (response, failure) = await HttpTry.SendAsync(http, request, options.Timeout, time, Receiver, cancellationToken);
-            using (response)
-            {
-                if (failure is not null)
+                var message = new Dictionary<string, object>
                 {
-                    return failure with { RemoteId = first, ChunksSent = i };
+                    ["chat_id"] = chatId,
+                    ["text"] = Html(chunk),
+                    ["parse_mode"] = "HTML",
+                    ["link_preview_options"] = new { is_disabled = true },
+                };
+                if (topicId is not null)
+                {
+                    message["message_thread_id"] = long.Parse(topicId, CultureInfo.InvariantCulture);
                 }
 
-                var body = await ReadAsync(response!, cancellationToken);
-                if (!response!.IsSuccessStatusCode)
+                if (first is not null)
                 {
-                    var retryAfter = body is { } b && b.TryGetProperty("parameters", out var p) && p.TryGetProperty("retry_after", out var s) && s.TryGetInt32(out var seconds)
-                        ? TimeSpan.FromSeconds(seconds)
-                        : (TimeSpan?)null;
-                    return HttpTry.Failed(response, Receiver, time.GetUtcNow(), retryAfter) with { RemoteId = first, ChunksSent = i };
+                    message["reply_parameters"] = new { message_id = long.Parse(first, CultureInfo.InvariantCulture), allow_sending_without_reply = true };
                 }
 
-                first ??= body is { } ok && ok.TryGetProperty("result", out var sent) && sent.TryGetProperty("message_id", out var id) ? id.GetRawText() : null;
-            }
-        }
-
-        return new SendResult(SendOutcome.Delivered, first, ChunksSent: chunks.Count);
+                return new HttpRequestMessage(HttpMethod.Post, target) { Content = JsonContent.Create(message) };
+            },
+            ReadAsync,
+            _http,
+            cancellationToken);
     }
 
     /// <summary>A chunk of <see cref="ResultMessage"/> Markdown as Telegram HTML: all text escaped; fences, bold and code spans as tags.</summary>
@@ -111,16 +92,18 @@ public sealed partial class TelegramChannel(HttpClient http, TelegramOptions opt
         return html.ToString().TrimEnd('\n');
     }
 
-    private static async Task<JsonElement?> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<ChunkedPost.Answer> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        try
+        var body = await Json.ReadAsync(response, cancellationToken);
+        if (response.IsSuccessStatusCode)
         {
-            return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            return new ChunkedPost.Answer(body is { } b && b.TryGetProperty("result", out var sent) && sent.TryGetProperty("message_id", out var id) ? id.GetRawText() : null, null);
         }
-        catch (JsonException)
-        {
-            return null;
-        }
+
+        var retryAfter = body is { } e && e.TryGetProperty("parameters", out var p) && p.TryGetProperty("retry_after", out var s) && s.TryGetInt32(out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : (TimeSpan?)null;
+        return new ChunkedPost.Answer(null, HttpTry.Failed(response, _http.Receiver, _http.Time.GetUtcNow(), retryAfter));
     }
 
     [GeneratedRegex(@"\*\*(.+?)\*\*")]

@@ -1,27 +1,22 @@
 using System.Text.Json;
-using AgentCron.TestKit;
 
 namespace AgentCron.Channels.Tests;
 
 /// <summary>The Discord client against a local server that records what Discord's REST API would have received.</summary>
-public sealed class DiscordChannelTests : IAsyncDisposable
+public sealed class DiscordChannelTests : ChannelTest
 {
     private const string Token = "bot-token-0123456789";
-
-    private readonly FakeApi _api = new();
-    private readonly HttpClient _http = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 7, 9, 30, 5, TimeSpan.Zero));
 
     [Fact]
     public async Task SendAsync_PostsToTheThread_AsTheBot_MentioningNobody()
     {
-        _api.Answer(200, """{"id": "msg_1"}""");
+        Api.Answer(200, """{"id": "msg_1"}""");
         var result = Results.Succeeded with { Output = "all green @everyone" };
 
         var sent = await Channel().SendAsync(result, "C1", "T1", 0, CancellationToken.None);
 
         Assert.Equal((SendOutcome.Delivered, "msg_1", 1), (sent.Outcome, sent.RemoteId, sent.ChunksSent));
-        var request = Assert.Single(_api.Requests);
+        var request = Assert.Single(Api.Requests);
         Assert.Equal("/api/channels/T1/messages", request.PathAndQuery);
         Assert.Equal($"Bot {Token}", request.Headers["Authorization"]);
         using var body = JsonDocument.Parse(request.Body);
@@ -39,7 +34,7 @@ public sealed class DiscordChannelTests : IAsyncDisposable
 
         await Channel().SendAsync(result, "C1", null, 0, CancellationToken.None);
 
-        var request = Assert.Single(_api.Requests);
+        var request = Assert.Single(Api.Requests);
         Assert.Equal("/api/channels/C1/messages", request.PathAndQuery);
         var content = JsonDocument.Parse(request.Body).RootElement.GetProperty("content").GetString()!;
         Assert.StartsWith("❌ **check the deploy** — failed", content, StringComparison.Ordinal);
@@ -54,7 +49,7 @@ public sealed class DiscordChannelTests : IAsyncDisposable
 
         var sent = await Channel().SendAsync(result, "C1", "T1", 0, CancellationToken.None);
 
-        var contents = _api.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("content").GetString()!).ToList();
+        var contents = Api.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("content").GetString()!).ToList();
         Assert.True(contents.Count >= 3);
         Assert.Equal((SendOutcome.Delivered, contents.Count), (sent.Outcome, sent.ChunksSent));
         Assert.All(contents, c => Assert.InRange(c.Length, 1, DiscordChannel.MessageLimit));
@@ -66,8 +61,8 @@ public sealed class DiscordChannelTests : IAsyncDisposable
     public async Task SendAsync_StopsAtA429_WithDiscordsWait_AndTheNextTryGoesOnWhereItStopped()
     {
         var result = Results.Succeeded with { Output = string.Join("\n\n", Enumerable.Range(1, 3).Select(i => new string((char)('a' + i), 1500))) };
-        _api.Answer(200, """{"id": "msg_1"}""");
-        _api.Answer(429, """{"message": "You are being rate limited.", "retry_after": 1.5, "global": false}""", retryAfter: "2");
+        Api.Answer(200, """{"id": "msg_1"}""");
+        Api.Answer(429, """{"message": "You are being rate limited.", "retry_after": 1.5, "global": false}""", retryAfter: "2");
 
         var first = await Channel().SendAsync(result, "C1", null, 0, CancellationToken.None);
         Assert.Equal((SendOutcome.Retry, TimeSpan.FromSeconds(1.5), 1, "msg_1"), (first.Outcome, first.RetryAfter, first.ChunksSent, first.RemoteId));
@@ -75,7 +70,7 @@ public sealed class DiscordChannelTests : IAsyncDisposable
         var second = await Channel().SendAsync(result, "C1", null, first.ChunksSent, CancellationToken.None);
 
         Assert.Equal((SendOutcome.Delivered, 3), (second.Outcome, second.ChunksSent));
-        var posted = _api.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("content").GetString()!).ToList();
+        var posted = Api.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("content").GetString()!).ToList();
         Assert.Equal(4, posted.Count); // the first, the refused second, the second again, the third
         Assert.Equal(posted[1], posted[2]);
         Assert.Equal(3, posted.Distinct().Count());
@@ -84,7 +79,7 @@ public sealed class DiscordChannelTests : IAsyncDisposable
     [Fact]
     public async Task SendAsync_GivesUp_WhenDiscordRefuses_WithoutTheToken()
     {
-        _api.Answer(403, """{"message": "Missing Access", "code": 50001}""");
+        Api.Answer(403, """{"message": "Missing Access", "code": 50001}""");
 
         var sent = await Channel().SendAsync(Results.Succeeded, "C1", "T1", 0, CancellationToken.None);
 
@@ -93,11 +88,5 @@ public sealed class DiscordChannelTests : IAsyncDisposable
         Assert.DoesNotContain(Token, sent.Error, StringComparison.Ordinal);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _api.DisposeAsync();
-        _http.Dispose();
-    }
-
-    private DiscordChannel Channel() => new(_http, new DiscordOptions(_api.Url, Token, TimeSpan.FromSeconds(10)), _time);
+    private DiscordChannel Channel() => new(Http, new BotOptions(Api.Url, Token, TimeSpan.FromSeconds(10)), Time);
 }

@@ -1,28 +1,23 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using AgentCron.TestKit;
 
 namespace AgentCron.Channels.Tests;
 
 /// <summary>The Telegram client against a local server that records what the Bot API would have received.</summary>
-public sealed partial class TelegramChannelTests : IAsyncDisposable
+public sealed partial class TelegramChannelTests : ChannelTest
 {
     private const string Token = "123456:telegram-secret-token";
-
-    private readonly FakeApi _api = new();
-    private readonly HttpClient _http = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 7, 9, 30, 5, TimeSpan.Zero));
 
     [Fact]
     public async Task SendAsync_SendsHtml_ToTheForumTopic_WithTheAgentsTextEscaped()
     {
-        _api.Answer(200, """{"ok": true, "result": {"message_id": 42}}""");
+        Api.Answer(200, """{"ok": true, "result": {"message_id": 42}}""");
         var result = Results.Succeeded with { Output = "a < b && c > d <script>alert(1)</script>\n\n```sh\necho \"<hi>\"\n```" };
 
         var sent = await Channel().SendAsync(result, "-100123", "7", 0, null, CancellationToken.None);
 
         Assert.Equal((SendOutcome.Delivered, "42", 1), (sent.Outcome, sent.RemoteId, sent.ChunksSent));
-        var request = Assert.Single(_api.Requests);
+        var request = Assert.Single(Api.Requests);
         Assert.Equal($"/api/bot{Token}/sendMessage", request.PathAndQuery);
         var body = JsonDocument.Parse(request.Body).RootElement;
         Assert.Equal(("-100123", 7L, "HTML"), (body.GetProperty("chat_id").GetString(), body.GetProperty("message_thread_id").GetInt64(), body.GetProperty("parse_mode").GetString()));
@@ -40,12 +35,12 @@ public sealed partial class TelegramChannelTests : IAsyncDisposable
         var result = Results.Succeeded with { Output = string.Join("\n\n", Enumerable.Range(0, 5).Select(i => new string((char)('a' + i), 3000))) };
         for (var id = 100; id < 110; id++)
         {
-            _api.Answer(200, $$$"""{"ok": true, "result": {"message_id": {{{id}}}}}""");
+            Api.Answer(200, $$$"""{"ok": true, "result": {"message_id": {{{id}}}}}""");
         }
 
         var sent = await Channel().SendAsync(result, "-100123", null, 0, null, CancellationToken.None);
 
-        var bodies = _api.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
+        var bodies = Api.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
         Assert.Equal((SendOutcome.Delivered, "100", bodies.Count), (sent.Outcome, sent.RemoteId, sent.ChunksSent));
         Assert.True(bodies.Count >= 5);
         Assert.All(bodies, b => Assert.InRange(Visible(b.GetProperty("text").GetString()!).Length, 1, TelegramChannel.MessageLimit));
@@ -58,8 +53,8 @@ public sealed partial class TelegramChannelTests : IAsyncDisposable
     public async Task SendAsync_StopsAtA429_WithTelegramsWait_AndGoesOnFromThereRepliedToTheFirst()
     {
         var result = Results.Succeeded with { Output = string.Join("\n\n", Enumerable.Range(0, 3).Select(i => new string((char)('a' + i), 3000))) };
-        _api.Answer(200, """{"ok": true, "result": {"message_id": 5}}""");
-        _api.Answer(429, """{"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 9", "parameters": {"retry_after": 9}}""");
+        Api.Answer(200, """{"ok": true, "result": {"message_id": 5}}""");
+        Api.Answer(429, """{"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 9", "parameters": {"retry_after": 9}}""");
 
         var first = await Channel().SendAsync(result, "-100123", null, 0, null, CancellationToken.None);
         Assert.Equal((SendOutcome.Retry, TimeSpan.FromSeconds(9), 1, "5"), (first.Outcome, first.RetryAfter, first.ChunksSent, first.RemoteId));
@@ -67,14 +62,14 @@ public sealed partial class TelegramChannelTests : IAsyncDisposable
         var second = await Channel().SendAsync(result, "-100123", null, first.ChunksSent, first.RemoteId, CancellationToken.None);
 
         Assert.Equal(SendOutcome.Delivered, second.Outcome);
-        var resumed = JsonDocument.Parse(_api.Requests[2].Body).RootElement;
+        var resumed = JsonDocument.Parse(Api.Requests[2].Body).RootElement;
         Assert.Equal(5, resumed.GetProperty("reply_parameters").GetProperty("message_id").GetInt64());
     }
 
     [Fact]
     public async Task SendAsync_GivesUp_WhenTelegramRefuses_AndTheErrorNeverCarriesTheToken()
     {
-        _api.Answer(403, """{"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}""");
+        Api.Answer(403, """{"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}""");
 
         var sent = await Channel().SendAsync(Results.Succeeded, "-100123", null, 0, null, CancellationToken.None);
 
@@ -86,7 +81,7 @@ public sealed partial class TelegramChannelTests : IAsyncDisposable
     [Fact]
     public async Task SendAsync_TriesAgain_WithoutTheToken_WhenTelegramCannotBeReached()
     {
-        _api.Stop();
+        Api.Stop();
 
         var sent = await Channel().SendAsync(Results.Succeeded, "-100123", null, 0, null, CancellationToken.None);
 
@@ -94,16 +89,10 @@ public sealed partial class TelegramChannelTests : IAsyncDisposable
         Assert.DoesNotContain(Token, sent.Error, StringComparison.Ordinal);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _api.DisposeAsync();
-        _http.Dispose();
-    }
-
     /// <summary>The text as Telegram shows it: tags gone, entities one character each.</summary>
     private static string Visible(string html) => System.Net.WebUtility.HtmlDecode(Tag().Replace(html, ""));
 
-    private TelegramChannel Channel() => new(_http, new TelegramOptions(_api.Url, Token, TimeSpan.FromSeconds(10)), _time);
+    private TelegramChannel Channel() => new(Http, new BotOptions(Api.Url, Token, TimeSpan.FromSeconds(10)), Time);
 
     [GeneratedRegex("<[^>]+>")]
     private static partial Regex Tag();

@@ -2,19 +2,14 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using AgentCron.TestKit;
 
 namespace AgentCron.Channels.Tests;
 
 /// <summary>The webhook client against a real HTTP listener on loopback that records what it received and answers as told.</summary>
-public sealed class WebhookChannelTests : IAsyncDisposable
+public sealed class WebhookChannelTests : ChannelTest
 {
     private static readonly byte[] Key = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
     private static readonly string Secret = "whsec_" + Convert.ToBase64String(Key);
-
-    private readonly FakeApi _api = new();
-    private readonly HttpClient _http = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 7, 9, 30, 5, TimeSpan.Zero));
 
     [Fact]
     public async Task SendAsync_PostsTheResultAsJson_SignedAsStandardWebhooksSays()
@@ -22,10 +17,10 @@ public sealed class WebhookChannelTests : IAsyncDisposable
         var sent = await Channel().SendAsync(Results.Succeeded, "dlv_1", CancellationToken.None);
 
         Assert.Equal(SendOutcome.Delivered, sent.Outcome);
-        var received = Assert.Single(_api.Requests);
+        var received = Assert.Single(Api.Requests);
         var (headers, body) = (received.Headers, received.Body);
         Assert.Equal("dlv_1", headers["webhook-id"]);
-        Assert.Equal(_time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), headers["webhook-timestamp"]);
+        Assert.Equal(Time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), headers["webhook-timestamp"]);
         Assert.StartsWith("application/json", headers["Content-Type"], StringComparison.Ordinal);
         var expected = Convert.ToBase64String(HMACSHA256.HashData(Key, Encoding.UTF8.GetBytes($"dlv_1.{headers["webhook-timestamp"]}.{body}")));
         Assert.Equal($"v1,{expected}", headers["webhook-signature"]);
@@ -47,7 +42,7 @@ public sealed class WebhookChannelTests : IAsyncDisposable
     [InlineData(410, SendOutcome.Failed)]
     public async Task SendAsync_TriesAgainWhenTheReceiverFailsForNow_AndGivesUpWhenItRefuses(int status, SendOutcome expected)
     {
-        _api.Answer(status);
+        Api.Answer(status);
 
         var sent = await Channel().SendAsync(Results.Succeeded, "dlv_1", CancellationToken.None);
 
@@ -58,7 +53,7 @@ public sealed class WebhookChannelTests : IAsyncDisposable
     [Fact]
     public async Task SendAsync_WaitsAsLongAsA429Asks()
     {
-        _api.Answer(429, retryAfter: "7");
+        Api.Answer(429, retryAfter: "7");
 
         var sent = await Channel().SendAsync(Results.Succeeded, "dlv_1", CancellationToken.None);
 
@@ -68,7 +63,7 @@ public sealed class WebhookChannelTests : IAsyncDisposable
     [Fact]
     public async Task SendAsync_TriesAgain_WhenNothingListens()
     {
-        _api.Stop();
+        Api.Stop();
 
         var sent = await Channel().SendAsync(Results.Succeeded, "dlv_1", CancellationToken.None);
 
@@ -80,11 +75,11 @@ public sealed class WebhookChannelTests : IAsyncDisposable
     public async Task SendAsync_TriesAgain_WhenTheReceiverDoesNotAnswerInTime()
     {
         var answer = new TaskCompletionSource();
-        _api.Answer(200, hold: answer.Task);
+        Api.Answer(200, hold: answer.Task);
 
         var sending = Channel().SendAsync(Results.Succeeded, "dlv_1", CancellationToken.None);
-        await _api.Holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        _time.Advance(TimeSpan.FromSeconds(10));
+        await Api.Holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Time.Advance(TimeSpan.FromSeconds(10));
         var sent = await sending.WaitAsync(TimeSpan.FromSeconds(30));
         answer.SetResult();
 
@@ -92,11 +87,5 @@ public sealed class WebhookChannelTests : IAsyncDisposable
         Assert.Contains("did not answer within 10 s", sent.Error, StringComparison.Ordinal);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _api.DisposeAsync();
-        _http.Dispose();
-    }
-
-    private WebhookChannel Channel() => new(_http, new WebhookOptions(_api.Url, Secret, TimeSpan.FromSeconds(10)), _time);
+    private WebhookChannel Channel() => new(Http, new WebhookOptions(Api.Url, Secret, TimeSpan.FromSeconds(10)), Time);
 }
