@@ -60,7 +60,7 @@ public sealed class DiscordChannelTests : ChannelTest
     [Fact]
     public async Task SendAsync_StopsAtA429_WithDiscordsWait_AndTheNextTryGoesOnWhereItStopped()
     {
-        var result = Results.Succeeded with { Output = string.Join("\n\n", Enumerable.Range(1, 3).Select(i => new string((char)('a' + i), 1500))) };
+        var result = Results.WithParagraphs(3, 1500);
         Api.Answer(200, """{"id": "msg_1"}""");
         Api.Answer(429, """{"message": "You are being rate limited.", "retry_after": 1.5, "global": false}""", retryAfter: "2");
 

@@ -32,7 +32,7 @@ public sealed class SlackChannelTests : ChannelTest
     [Fact]
     public async Task SendAsync_WithoutAThread_StartsOneWithTheFirstChunk_AndPostsTheRestIntoIt()
     {
-        var result = Results.Succeeded with { Output = string.Join("\n\n", Enumerable.Range(0, 4).Select(i => new string((char)('a' + i), 2500))) };
+        var result = Results.WithParagraphs(4, 2500);
         for (var i = 1; i <= 10; i++)
         {
             Api.Answer(200, $$$"""{"ok": true, "ts": "17.{{{i}}}"}""");

@@ -32,7 +32,7 @@ public sealed partial class TelegramChannelTests : ChannelTest
     [Fact]
     public async Task SendAsync_SplitsALongResult_AndEveryLaterChunkRepliesToTheFirst()
     {
-        var result = Results.Succeeded with { Output = string.Join("\n\n", Enumerable.Range(0, 5).Select(i => new string((char)('a' + i), 3000))) };
+        var result = Results.WithParagraphs(5, 3000);
         for (var id = 100; id < 110; id++)
         {
             Api.Answer(200, $$$"""{"ok": true, "result": {"message_id": {{{id}}}}}""");
@@ -52,7 +52,7 @@ public sealed partial class TelegramChannelTests : ChannelTest
     [Fact]
     public async Task SendAsync_StopsAtA429_WithTelegramsWait_AndGoesOnFromThereRepliedToTheFirst()
     {
-        var result = Results.Succeeded with { Output = string.Join("\n\n", Enumerable.Range(0, 3).Select(i => new string((char)('a' + i), 3000))) };
+        var result = Results.WithParagraphs(3, 3000);
         Api.Answer(200, """{"ok": true, "result": {"message_id": 5}}""");
         Api.Answer(429, """{"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 9", "parameters": {"retry_after": 9}}""");
 
