@@ -1,0 +1,79 @@
+using System.Net.Security;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+
+namespace AgentCron.Channels;
+
+/// <summary>
+/// An SMTP server to send through: host and port, the account (none for a relay that needs no login), the sender, and
+/// how long to wait. <see cref="CheckCertificate"/> replaces the system's check of the server's certificate (tests pin
+/// their own); null keeps the system's.
+/// </summary>
+public sealed record EmailOptions(string Host, int Port, string? User, string? Password, string From, TimeSpan Timeout)
+{
+    public RemoteCertificateValidationCallback? CheckCertificate { get; init; }
+}
+
+/// <summary>
+/// Sends a run's result as an e-mail through SMTP with STARTTLS (never in the clear: a server that does not offer it is a
+/// failure), as text and as HTML in one message: the subject names the task and whether the run succeeded; the text part
+/// is the result's Markdown, the HTML part the same text escaped in a <c>&lt;pre&gt;</c> (agent output is never markup).
+/// Connection and protocol errors and 4xx answers are tried again; 5xx answers (a refused recipient, bad credentials)
+/// are final. Errors never carry the password.
+/// </summary>
+public sealed class EmailChannel(EmailOptions options)
+{
+    public async Task<SendResult> SendAsync(RunResult result, string to, CancellationToken cancellationToken)
+    {
+        var text = ResultMessage.Markdown(result);
+        var message = new MimeMessage
+        {
+            Subject = $"{(result.Status == "succeeded" ? "✅" : "❌")} {result.TaskName} — {result.Status}",
+            Body = new BodyBuilder
+            {
+                TextBody = text,
+                HtmlBody = $"<!doctype html><html><body><pre style=\"white-space: pre-wrap\">{System.Net.WebUtility.HtmlEncode(text)}</pre></body></html>",
+            }.ToMessageBody(),
+        };
+        message.From.Add(MailboxAddress.Parse(options.From));
+        message.To.Add(MailboxAddress.Parse(to));
+        message.Headers.Add("X-AgentCron-Run", result.RunId);
+
+        using var smtp = new SmtpClient { Timeout = (int)options.Timeout.TotalMilliseconds };
+        if (options.CheckCertificate is { } check)
+        {
+            smtp.ServerCertificateValidationCallback = check;
+        }
+
+        try
+        {
+            await smtp.ConnectAsync(options.Host, options.Port, SecureSocketOptions.StartTls, cancellationToken);
+            if (options.User is { } user)
+            {
+                await smtp.AuthenticateAsync(user, options.Password ?? "", cancellationToken);
+            }
+
+            await smtp.SendAsync(message, cancellationToken);
+            await smtp.DisconnectAsync(quit: true, cancellationToken);
+            return new SendResult(SendOutcome.Delivered, message.MessageId, ChunksSent: 1);
+        }
+        catch (SmtpCommandException ex)
+        {
+            return new SendResult((int)ex.StatusCode >= 500 ? SendOutcome.Failed : SendOutcome.Retry, Error: $"the mail server answered {(int)ex.StatusCode}: {ex.Message}");
+        }
+        catch (NotSupportedException)
+        {
+            return new SendResult(SendOutcome.Failed, Error: "the mail server does not offer STARTTLS, and mail is never sent in the clear");
+        }
+        catch (AuthenticationException)
+        {
+            return new SendResult(SendOutcome.Failed, Error: "the mail server refused the account's user name or password");
+        }
+        catch (Exception ex) when (ex is SmtpProtocolException or ServiceNotConnectedException or IOException or System.Net.Sockets.SocketException or SslHandshakeException or TimeoutException)
+        {
+            return new SendResult(SendOutcome.Retry, Error: $"could not send through the mail server: {ex.Message}");
+        }
+    }
+}
