@@ -42,42 +42,39 @@ public static class MessageChunks
     {
         var lines = new List<string>();
         string? fence = null;
-        foreach (var line in text.Split('\n'))
+        foreach (var (line, kind, _) in Lines(text))
         {
-            if (fence is not null)
+            switch (kind)
             {
-                if (Closes(line, fence))
-                {
+                case LineKind.Close:
                     yield return new Block(lines, fence, line);
                     lines = [];
                     fence = null;
-                }
-                else
-                {
+                    break;
+                case LineKind.Code:
                     lines.Add(line);
-                }
-            }
-            else if (Opens(line) is { })
-            {
-                if (lines.Count > 0)
-                {
-                    yield return new Block(lines, null, null);
-                    lines = [];
-                }
+                    break;
+                case LineKind.Open:
+                    if (lines.Count > 0)
+                    {
+                        yield return new Block(lines, null, null);
+                        lines = [];
+                    }
 
-                fence = line;
-            }
-            else if (string.IsNullOrWhiteSpace(line))
-            {
-                if (lines.Count > 0)
-                {
-                    yield return new Block(lines, null, null);
-                    lines = [];
-                }
-            }
-            else
-            {
-                lines.Add(line);
+                    fence = line;
+                    break;
+                default:
+                    if (!string.IsNullOrWhiteSpace(line))
+                    {
+                        lines.Add(line);
+                    }
+                    else if (lines.Count > 0)
+                    {
+                        yield return new Block(lines, null, null);
+                        lines = [];
+                    }
+
+                    break;
             }
         }
 
@@ -89,6 +86,35 @@ public static class MessageChunks
         else if (lines.Count > 0)
         {
             yield return new Block(lines, null, null);
+        }
+    }
+
+    /// <summary>
+    /// Each line of <paramref name="markdown"/> with what it is by the fence rules the chunks are cut by: a line of text,
+    /// a line of code, a fence that opens a code block (with its language, if any) or one that closes it. Converters to a
+    /// platform's markup walk a chunk with it.
+    /// </summary>
+    internal static IEnumerable<(string Line, LineKind Kind, string? Language)> Lines(string markdown)
+    {
+        string? fence = null;
+        foreach (var line in markdown.Split('\n'))
+        {
+            if (fence is not null)
+            {
+                var closes = Closes(line, fence);
+                yield return (line, closes ? LineKind.Close : LineKind.Code, null);
+                fence = closes ? null : fence;
+            }
+            else if (Opens(line) is { } marker)
+            {
+                fence = line;
+                var language = line.TrimStart(' ')[marker.Length..].Trim();
+                yield return (line, LineKind.Open, language.Length > 0 ? language : null);
+            }
+            else
+            {
+                yield return (line, LineKind.Text, null);
+            }
         }
     }
 
@@ -225,4 +251,13 @@ public static class MessageChunks
             return _chunks.Where(c => !string.IsNullOrWhiteSpace(c)).ToList();
         }
     }
+}
+
+/// <summary>What a line of a message is, by the fence rules of <see cref="MessageChunks"/>.</summary>
+internal enum LineKind
+{
+    Text,
+    Code,
+    Open,
+    Close,
 }

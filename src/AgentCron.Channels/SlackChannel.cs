@@ -76,19 +76,16 @@ public sealed partial class SlackChannel(HttpClient http, BotOptions options, Ti
     internal static string Mrkdwn(string markdown)
     {
         var text = new StringBuilder();
-        var inCode = false;
-        foreach (var line in markdown.Split('\n'))
+        foreach (var (line, kind, _) in MessageChunks.Lines(markdown))
         {
-            var trimmed = line.TrimStart();
-            if (trimmed.StartsWith("```", StringComparison.Ordinal) || trimmed.StartsWith("~~~", StringComparison.Ordinal))
+            if (kind is LineKind.Open or LineKind.Close)
             {
                 text.Append("```\n");
-                inCode = !inCode;
                 continue;
             }
 
             var escaped = line.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
-            if (!inCode)
+            if (kind == LineKind.Text)
             {
                 escaped = Link().Replace(Bold().Replace(Heading().Replace(escaped, "**$1**"), "*$1*"), "<$2|$1>");
             }

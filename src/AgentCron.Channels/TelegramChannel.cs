@@ -62,34 +62,41 @@ public sealed partial class TelegramChannel(HttpClient http, BotOptions options,
     {
         var html = new StringBuilder();
         var inCode = false;
-        foreach (var line in markdown.Split('\n'))
+        foreach (var (line, kind, language) in MessageChunks.Lines(markdown))
         {
-            var fence = line.TrimStart();
-            if (fence.StartsWith("```", StringComparison.Ordinal) || fence.StartsWith("~~~", StringComparison.Ordinal))
+            switch (kind)
             {
-                var language = fence.TrimStart('`', '~').Trim();
-                if (inCode && html.Length > 0 && html[^1] == '\n')
-                {
-                    html.Length--;
-                }
-
-                html.Append(inCode ? "</code></pre>" : language.Length > 0 && LanguageName().IsMatch(language) ? $"<pre><code class=\"language-{language}\">" : "<pre><code>");
-                inCode = !inCode;
-                html.Append(inCode ? "" : "\n");
-                continue;
+                case LineKind.Open:
+                    html.Append(language is not null && LanguageName().IsMatch(language) ? $"<pre><code class=\"language-{language}\">" : "<pre><code>");
+                    inCode = true;
+                    break;
+                case LineKind.Close:
+                    CloseCode(html);
+                    html.Append('\n');
+                    inCode = false;
+                    break;
+                case LineKind.Code:
+                    html.Append(WebUtility.HtmlEncode(line)).Append('\n');
+                    break;
+                default:
+                    html.Append(CodeSpan().Replace(Bold().Replace(WebUtility.HtmlEncode(line), "<b>$1</b>"), "<code>$1</code>")).Append('\n');
+                    break;
             }
-
-            var text = WebUtility.HtmlEncode(line);
-            html.Append(inCode ? text : CodeSpan().Replace(Bold().Replace(text, "<b>$1</b>"), "<code>$1</code>")).Append('\n');
         }
 
         if (inCode)
         {
-            html.Length -= html.Length > 0 && html[^1] == '\n' ? 1 : 0;
-            html.Append("</code></pre>");
+            CloseCode(html);
         }
 
         return html.ToString().TrimEnd('\n');
+    }
+
+    /// <summary>Ends a code block without the newline after its last line.</summary>
+    private static void CloseCode(StringBuilder html)
+    {
+        html.Length -= html.Length > 0 && html[^1] == '\n' ? 1 : 0;
+        html.Append("</code></pre>");
     }
 
     private async Task<ChunkedPost.Answer> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -34,7 +34,8 @@ internal sealed class SqlRunStore(IStoreDatabase db, StoreStatements statements,
     public Task<IReadOnlyList<ClaimedRun>> ClaimAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, Func<int> limit, CancellationToken cancellationToken) =>
         db.WriteAsync<IReadOnlyList<ClaimedRun>>(async (write, ct) =>
         {
-            if (limit() is var count && count <= 0)
+            var count = limit();
+            if (count <= 0)
             {
                 return [];
             }
