@@ -29,8 +29,9 @@ public sealed class NodeBeacon(IAgentCronStore store, SchedulerOptions options, 
         if (!_registered)
         {
             await store.Nodes.RegisterAsync(Self(now), cancellationToken);
-            await store.Nodes.PruneAsync(now - options.RetentionMaxAge, cancellationToken);
+            // Registered from here on, even if the prune below is cut short by a stop: the stop must mark this row.
             _registered = true;
+            await store.Nodes.PruneAsync(now - options.RetentionMaxAge, cancellationToken);
         }
         else
         {
