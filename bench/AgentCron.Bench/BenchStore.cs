@@ -126,6 +126,7 @@ internal sealed class BenchStore : IAsyncDisposable
         new ProcessGroupOrphanKiller(),
         options,
         new RunEnvironment("http://127.0.0.1:0", Directory, TestSandbox.None),
+        new DeliveryPolicy(DeliveryChannels.None, new DeliveryOptions()),
         Time,
         NullLogger<Scheduler>.Instance);
 

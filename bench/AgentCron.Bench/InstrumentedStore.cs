@@ -24,6 +24,7 @@ internal sealed class InstrumentedStore(IAgentCronStore inner, StoreProfile prof
     public IRunLogStore Logs => inner.Logs;
     public IThreadStore Threads => inner.Threads;
     public INodeStore Nodes => inner.Nodes;
+    public IDeliveryStore Deliveries => inner.Deliveries;
     public IStoreChangeFeed? Changes => inner.Changes;
 
     public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);

@@ -45,4 +45,31 @@ internal static class ChunkedPost
 }
 
 /// <summary>A channel's HTTP side: the client, how long to wait for an answer, the engine's clock, and the receiver's name for errors.</summary>
-internal sealed record ChannelHttp(HttpClient Client, TimeSpan Timeout, TimeProvider Time, string Receiver);
+internal sealed record ChannelHttp(HttpClient Client, TimeSpan Timeout, TimeProvider Time, string Receiver)
+{
+    /// <summary>
+    /// Asks the platform something that posts nothing (who am I): healthy when it answers 2xx and <paramref name="problem"/>
+    /// finds nothing wrong in the body.
+    /// </summary>
+    public async Task<ChannelHealth> CheckAsync(HttpRequestMessage request, Func<System.Text.Json.JsonElement?, string?> problem, CancellationToken cancellationToken)
+    {
+        using (request)
+        {
+            var (response, failure) = await HttpTry.SendAsync(Client, request, Timeout, Time, Receiver, cancellationToken);
+            using (response)
+            {
+                if (failure?.Error is { } unreachable)
+                {
+                    return ChannelHealth.Failing(unreachable);
+                }
+
+                if (!response!.IsSuccessStatusCode)
+                {
+                    return ChannelHealth.Failing(HttpTry.Failed(response, Receiver, Time.GetUtcNow()).Error!);
+                }
+
+                return problem(await Json.ReadAsync(response, cancellationToken)) is { } wrong ? ChannelHealth.Failing(wrong) : ChannelHealth.Ok;
+            }
+        }
+    }
+}

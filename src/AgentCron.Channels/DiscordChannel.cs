@@ -37,6 +37,12 @@ public sealed class DiscordChannel(HttpClient http, BotOptions options, TimeProv
             cancellationToken);
     }
 
+    /// <summary>Discord's <c>GET /users/@me</c>: whether the bot token is valid.</summary>
+    public Task<ChannelHealth> CheckAsync(CancellationToken cancellationToken) => _http.CheckAsync(
+        new HttpRequestMessage(HttpMethod.Get, new Uri(options.ApiBase, "users/@me")) { Headers = { Authorization = new AuthenticationHeaderValue("Bot", options.BotToken) } },
+        _ => null,
+        cancellationToken);
+
     private async Task<ChunkedPost.Answer> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var body = await Json.ReadAsync(response, cancellationToken);

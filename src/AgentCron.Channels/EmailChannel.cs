@@ -30,7 +30,7 @@ public sealed class EmailChannel(EmailOptions options)
         var text = ResultMessage.Markdown(result);
         var message = new MimeMessage
         {
-            Subject = $"{(result.Status == "succeeded" ? "✅" : "❌")} {result.TaskName} — {result.Status}",
+            Subject = ResultMessage.Headline(result),
             Body = new BodyBuilder
             {
                 TextBody = text,
@@ -41,6 +41,25 @@ public sealed class EmailChannel(EmailOptions options)
         message.To.Add(MailboxAddress.Parse(to));
         message.Headers.Add("X-AgentCron-Run", result.RunId);
 
+        return await SessionAsync(
+            async (smtp, ct) =>
+            {
+                await smtp.SendAsync(message, ct);
+                return new SendResult(SendOutcome.Delivered, message.MessageId, ChunksSent: 1);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Connects with STARTTLS and logs in, sending nothing: whether the server and the account work.</summary>
+    public async Task<ChannelHealth> CheckAsync(CancellationToken cancellationToken)
+    {
+        var session = await SessionAsync((_, _) => Task.FromResult(new SendResult(SendOutcome.Delivered)), cancellationToken);
+        return session.Outcome == SendOutcome.Delivered ? ChannelHealth.Ok : ChannelHealth.Failing(session.Error ?? "unknown");
+    }
+
+    /// <summary>One SMTP session: connect with STARTTLS, log in where there is an account, <paramref name="work"/>, quit; what fails as a try's outcome.</summary>
+    private async Task<SendResult> SessionAsync(Func<SmtpClient, CancellationToken, Task<SendResult>> work, CancellationToken cancellationToken)
+    {
         using var smtp = new SmtpClient { Timeout = (int)options.Timeout.TotalMilliseconds };
         if (options.CheckCertificate is { } check)
         {
@@ -55,9 +74,9 @@ public sealed class EmailChannel(EmailOptions options)
                 await smtp.AuthenticateAsync(user, options.Password ?? "", cancellationToken);
             }
 
-            await smtp.SendAsync(message, cancellationToken);
+            var done = await work(smtp, cancellationToken);
             await smtp.DisconnectAsync(quit: true, cancellationToken);
-            return new SendResult(SendOutcome.Delivered, message.MessageId, ChunksSent: 1);
+            return done;
         }
         catch (SmtpCommandException ex)
         {

@@ -68,6 +68,14 @@ public sealed class LarkChannel : IDisposable
         }
     }
 
+    /// <summary>Asks for a tenant token: whether the app's id and secret are accepted.</summary>
+    public async Task<ChannelHealth> CheckAsync(CancellationToken cancellationToken)
+    {
+        _token = null;
+        var (_, failure) = await TokenAsync(cancellationToken);
+        return failure?.Error is { } problem ? ChannelHealth.Failing(problem) : ChannelHealth.Ok;
+    }
+
     private HttpRequestMessage Message(string token, string chatId, string? replyTo, string chunk)
     {
         var content = JsonSerializer.Serialize(new { text = chunk });

@@ -51,6 +51,14 @@ public sealed partial class SlackChannel(HttpClient http, BotOptions options, Ti
             cancellationToken);
     }
 
+    /// <summary>Slack's <c>auth.test</c>: whether the bot token is valid.</summary>
+    public Task<ChannelHealth> CheckAsync(CancellationToken cancellationToken) => _http.CheckAsync(
+        new HttpRequestMessage(HttpMethod.Post, new Uri(options.ApiBase, "auth.test")) { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", options.BotToken) } },
+        body => body is { } b && b.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.True
+            ? null
+            : $"Slack refused the token: {(body is { } e && e.TryGetProperty("error", out var code) ? code.GetString() : "unknown")}",
+        cancellationToken);
+
     private async Task<ChunkedPost.Answer> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (!response.IsSuccessStatusCode)

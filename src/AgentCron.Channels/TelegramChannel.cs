@@ -57,6 +57,12 @@ public sealed partial class TelegramChannel(HttpClient http, BotOptions options,
             cancellationToken);
     }
 
+    /// <summary>Telegram's <c>getMe</c>: whether the bot token is valid.</summary>
+    public Task<ChannelHealth> CheckAsync(CancellationToken cancellationToken) => _http.CheckAsync(
+        new HttpRequestMessage(HttpMethod.Get, new Uri(options.ApiBase, $"./bot{options.BotToken}/getMe")),
+        body => body is { } b && b.TryGetProperty("ok", out var ok) && ok.ValueKind == System.Text.Json.JsonValueKind.True ? null : "Telegram did not accept the bot token",
+        cancellationToken);
+
     /// <summary>A chunk of <see cref="ResultMessage"/> Markdown as Telegram HTML: all text escaped; fences, bold and code spans as tags.</summary>
     internal static string Html(string markdown)
     {

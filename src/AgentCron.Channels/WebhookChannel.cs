@@ -25,7 +25,7 @@ public sealed class WebhookChannel(HttpClient http, WebhookOptions options, Time
     public async Task<SendResult> SendAsync(RunResult result, string deliveryId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var body = JsonSerializer.Serialize(new { type = "run.finished", timestamp = now, data = result }, Json);
+        var body = JsonSerializer.Serialize(new { type = result.Alert is null ? "run.finished" : "task.alert", timestamp = now, data = result }, Json);
         using var request = new HttpRequestMessage(HttpMethod.Post, options.Url)
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),

@@ -26,6 +26,8 @@ public static class AgentCronCli
             ServeCommand.Create(context),
             TaskCommands.Create(context),
             RunsCommands.Create(context),
+            DeliveriesCommands.Deliveries(context),
+            DeliveriesCommands.Channels(context),
             PreviewCommand.Create(context),
             AgentsCommand.Create(context),
             NodesCommand.Create(context),

@@ -27,13 +27,16 @@ public static class Ids
     /// A new id. Within one process ids are strictly increasing even inside one millisecond (the random part then
     /// counts up from the previous one), so "oldest first" listings keep creation order.
     /// </summary>
-    public static string New(string prefix, TimeProvider time)
+    public static string New(string prefix, TimeProvider time) => New(prefix, time.GetUtcNow());
+
+    /// <summary>A new id made at <paramref name="now"/> (an instant the caller already read from its clock).</summary>
+    public static string New(string prefix, DateTimeOffset now)
     {
         long ms;
         long suffix;
         lock (Gate)
         {
-            ms = time.GetUtcNow().ToUnixTimeMilliseconds();
+            ms = now.ToUnixTimeMilliseconds();
             if (ms <= _lastMs && _lastSuffix < MaxSuffix)
             {
                 ms = _lastMs;

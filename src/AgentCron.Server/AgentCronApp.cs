@@ -90,12 +90,15 @@ public sealed class AgentCronApp : IAsyncDisposable
         services.AddSingleton(store);
         AgentRunners.Add(services, config, yaml, home);
         services.AddSingleton(sp => new RunnerRegistry(sp.GetServices<IAgentRunner>(), config["Defaults:Agent"] ?? "command"));
-        var sandbox = sandboxing.SandboxFor(home, configFile, store);
+        var deliveries = DeliverySettings.Load(config, yaml, DeliverySettings.NewHttpClient(), time);
+        services.AddSingleton(deliveries.Policy);
+        var sandbox = sandboxing.SandboxFor(home, configFile, store, deliveries);
         services.AddSingleton(sandbox);
         services.AddSingleton(sp => new RunEnvironment(ListeningAddress(sp).ToString().TrimEnd('/'), workRoot, sandbox, runTokens, followUps.MaxPerRun));
         services.AddSingleton<Scheduler>();
         services.AddSingleton<IEngine>(sp => sp.GetRequiredService<Scheduler>());
         services.AddSingleton<TaskService>();
+        services.AddSingleton<DeliveryService>();
         services.AddSingleton(new ApiToken(token));
         services.AddProblemDetails();
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>

@@ -173,7 +173,9 @@ public static class AgentProcess
 
         // The daemon's own token and its configuration (which may carry secrets) must never reach an agent — in any letter
         // case, since .NET reads AGENTCRON__ settings case-insensitively.
-        foreach (var name in start.Environment.Keys.Where(k => k.Equals("AGENTCRON_TOKEN", StringComparison.OrdinalIgnoreCase) || k.StartsWith("AGENTCRON__", StringComparison.OrdinalIgnoreCase)).ToList())
+        // The same for the variables the channels' secrets come from.
+        var hidden = sandbox.HiddenVariables;
+        foreach (var name in start.Environment.Keys.Where(k => k.Equals("AGENTCRON_TOKEN", StringComparison.OrdinalIgnoreCase) || k.StartsWith("AGENTCRON__", StringComparison.OrdinalIgnoreCase) || hidden.Contains(k)).ToList())
         {
             start.Environment.Remove(name);
         }

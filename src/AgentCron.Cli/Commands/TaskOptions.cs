@@ -55,8 +55,14 @@ public sealed class TaskOptions
 
     public Option<string> Thread { get; } = new("--thread")
     {
-        Description = "Anchor to a chat thread; an empty value removes the anchor",
+        Description = "Anchor to a chat thread, where results are posted when a channel serves its platform; an empty value removes the anchor",
         HelpName = "PLATFORM:CHANNEL[:THREAD]",
+    };
+
+    public Option<string[]> Deliver { get; } = new("--deliver")
+    {
+        Description = "Also deliver results to a channel configured under Channels (agentcron channels lists them); repeatable. On update it replaces the list; --deliver '' removes them all",
+        HelpName = "NAME[:CHANNEL[:THREAD]]",
     };
 
     public Option<string> Timeout { get; } = new("--timeout") { Description = "Kill the agent after this long (default 30m)", HelpName = "DURATION" };
@@ -139,6 +145,7 @@ public sealed class TaskOptions
             Trigger = trigger,
             Agent = agent,
             Thread = ThreadOf(parse, currentThread),
+            Deliver = parse.GetResult(Deliver) is null ? null : [.. parse.GetValue(Deliver)!.Where(d => d.Length > 0)],
             Policies = policies == new PoliciesInput() ? null : policies,
             RunNow = RunNow is not null && parse.GetValue(RunNow) ? true : null,
             Active = Paused is not null && parse.GetValue(Paused) ? false : null,
@@ -184,7 +191,7 @@ public sealed class TaskOptions
     {
         Option[] options =
         [
-            At, In, Every, Cron, Window, Tz, Prompt, PromptFile, Name, Slug, Agent, Model, Permissions, Command, Cwd, Thread,
+            At, In, Every, Cron, Window, Tz, Prompt, PromptFile, Name, Slug, Agent, Model, Permissions, Command, Cwd, Thread, Deliver,
             Timeout, Retries, Overlap, Misfire, CatchUp, Jitter, MaxFailures, RecurringFollowUps,
         ];
         foreach (var option in options)

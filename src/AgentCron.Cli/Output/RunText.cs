@@ -50,9 +50,28 @@ public static class RunText
             .Add("Session", r.SessionId)
             .Add("Exit code", r.ExitCode?.ToString(CultureInfo.InvariantCulture))
             .Add("Summary", r.Summary)
-            .Add("Error", r.Error)
-            .Add("Output", r.Output);
-        return lines.ToString();
+            .Add("Error", r.Error);
+        foreach (var delivery in r.Deliveries ?? [])
+        {
+            lines.Add("Delivery", Delivery(delivery, time));
+        }
+
+        return lines.Add("Output", r.Output).ToString();
+    }
+
+    /// <summary>A delivery in one line: <c>slack:C1:1700… (result): delivered after 2 tries, message 1700…</c>.</summary>
+    public static string Delivery(DeliveryView d, TimeText time)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        ArgumentNullException.ThrowIfNull(time);
+        var tries = d.Attempts == 1 ? "1 try" : $"{d.Attempts} tries";
+        var text = $"{d.Target} ({d.Kind}): {d.Status}" + d.Status switch
+        {
+            "delivered" => $" after {tries}" + (d.RemoteId is { } id ? $", message {id}" : ""),
+            "pending" => $", {tries} so far, next {(d.NextAttemptAt is { } next ? time.Relative(next) : "soon")}",
+            _ => $" after {tries}",
+        };
+        return d.LastError is { Length: > 0 } error && d.Status != "delivered" ? $"{text}: {Table.Cell(error, 200)}" : text;
     }
 
     /// <summary>One line when a followed run ends: <c>run r_… succeeded in 2 min 5 s</c>.</summary>

@@ -39,6 +39,7 @@ public static class TaskText
             .Add("Permissions", t.Agent.Permissions)
             .Add("Working dir", t.Agent.Cwd)
             .Add("Thread", t.Thread)
+            .Add("Deliver", t.Deliver is { Count: > 0 } deliver ? string.Join(", ", deliver) : null)
             .Add("Timeout", TimeText.Policy(p.Timeout))
             .Add("Retries", p.Retries.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .Add("Overlap", p.Overlap)

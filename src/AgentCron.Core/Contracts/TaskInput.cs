@@ -20,6 +20,9 @@ public sealed record TaskInput
     /// <summary><c>platform:channel[:thread]</c>; an empty string removes the anchor.</summary>
     public string? Thread { get; init; }
 
+    /// <summary>Where results go besides the thread: <c>NAME[:CHANNEL[:THREAD]]</c> each; an empty list removes them all.</summary>
+    public IReadOnlyList<string>? Deliver { get; init; }
+
     public PoliciesInput? Policies { get; init; }
 
     /// <summary>On create: also queue a manual run right away.</summary>

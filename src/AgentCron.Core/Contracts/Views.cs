@@ -20,6 +20,7 @@ public sealed record TaskView(
     TriggerView? Trigger,
     AgentInput Agent,
     string? Thread,
+    IReadOnlyList<string> Deliver,
     PoliciesView Policies,
     string? CreatedByRun,
     DateTimeOffset? NextFireAt,
@@ -52,6 +53,7 @@ public sealed record TaskView(
             Permissions = t.Agent.Permissions is { } permissions ? EnumText.ToText(permissions) : null,
         },
         t.Thread?.ToString(),
+        [.. t.Deliver.Select(d => d.ToString())],
         new PoliciesView(
             Durations.Format(t.Policies.Timeout),
             t.Policies.Retries,
@@ -115,7 +117,8 @@ public sealed record RunView(
     long? InputTokens,
     long? OutputTokens,
     decimal? CostUsd,
-    string? Node)
+    string? Node,
+    IReadOnlyList<DeliveryView>? Deliveries = null)
 {
     public static RunView From(TaskRun r, string? taskSlug) => new(
         r.Id,
@@ -146,6 +149,52 @@ public sealed record RunView(
         r.CostUsd,
         r.Node);
 }
+
+/// <summary>
+/// A delivery of the outbox as the API returns it: a run's result (or an alert, with its <see cref="Note"/>) for one
+/// target, its status (pending, delivered, dead), tries made, when the next is due, and the receiver's id.
+/// </summary>
+public sealed record DeliveryView(
+    string Id,
+    string RunId,
+    string TaskId,
+    string Target,
+    string Kind,
+    string Status,
+    int Attempts,
+    DateTimeOffset? NextAttemptAt,
+    int ChunksSent,
+    string? RemoteId,
+    string? LastError,
+    string? Note,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? DeliveredAt)
+{
+    public static DeliveryView From(Delivery d) => new(
+        d.Id,
+        d.RunId,
+        d.TaskId,
+        d.Target.ToString(),
+        EnumText.ToText(d.Kind),
+        EnumText.ToText(d.Status),
+        d.Attempts,
+        d.Status == DeliveryStatus.Pending ? d.NextAttemptAt : null,
+        d.ChunksSent,
+        d.RemoteId,
+        d.LastError,
+        d.Note,
+        d.CreatedAt,
+        d.DeliveredAt);
+}
+
+/// <summary>A configured channel: its name and type, where a target without a place goes, and — when checked — whether its credentials work.</summary>
+public sealed record ChannelView(string Name, string Type, string? DefaultTo, string Health, string? Problem);
+
+/// <summary>Where a test message goes: <c>PLACE[:THREAD]</c> in the channel (its default place when null).</summary>
+public sealed record ChannelTestInput(string? Thread);
+
+/// <summary>What a test message did: delivered (with the receiver's id) or not, and why.</summary>
+public sealed record ChannelTestView(string Channel, bool Delivered, string? RemoteId, string? Error);
 
 public sealed record LogEntryView(long Seq, DateTimeOffset At, int Attempt, string Type, JsonElement Data)
 {

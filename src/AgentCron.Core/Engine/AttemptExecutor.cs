@@ -17,7 +17,8 @@ public sealed class AttemptExecutor(
     TimeProvider time,
     ILogger logger,
     RunLogFlusher flusher,
-    ResultWriter results)
+    ResultWriter results,
+    DeliveryPolicy deliveries)
 {
     private readonly Random _random = new();
 
@@ -64,7 +65,7 @@ public sealed class AttemptExecutor(
         });
         await results.WriteAsync(run, log.Drain(), current => stopped == StopReason.Shutdown
             ? CompletionPolicy.Requeue(current, finished, "the daemon stopped while the attempt was running", options, _random)
-            : CompletionPolicy.Decide(current, outcome, finished, options, _random));
+            : deliveries.Add(CompletionPolicy.Decide(current, outcome, finished, options, _random), current.Task));
     }
 
     /// <summary>Runs the agent; returns how the attempt ended and, if something stopped it, what.</summary>

@@ -10,7 +10,8 @@ namespace AgentCron.Core.Engine;
 /// here: an expired lease on it means this daemon's heartbeat failed, not that it died. <paramref name="runsRecovered"/> is
 /// called after a pass that re-queued or ended runs.
 /// </summary>
-public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, TimeProvider time, ILogger logger, EngineHealth health, RunningAttempts attempts, IOrphanKiller orphans, Action runsRecovered)
+public sealed class Reaper(
+    IAgentCronStore store, SchedulerOptions options, TimeProvider time, ILogger logger, EngineHealth health, RunningAttempts attempts, IOrphanKiller orphans, DeliveryPolicy deliveries, Action runsRecovered)
 {
     /// <summary>How soon to look again at an expired lease that its owner's transaction still holds.</summary>
     private static readonly TimeSpan LockedLeaseRetry = TimeSpan.FromMilliseconds(100);
@@ -41,7 +42,7 @@ public sealed class Reaper(IAgentCronStore store, SchedulerOptions options, Time
             var outcome = claimed.Run.CancelRequested
                 ? new AttemptOutcome(Model.RunStatus.Cancelled, null, "cancelled; " + error)
                 : new AttemptOutcome(Model.RunStatus.Failed, null, error);
-            var decided = CompletionPolicy.Decide(claimed, outcome, now, options, _random);
+            var decided = deliveries.Add(CompletionPolicy.Decide(claimed, outcome, now, options, _random), claimed.Task);
             return decided with { Log = [CompletionPolicy.AbandonedEntry(claimed.Run, decided.Run, now)] };
         }, cancellationToken);
 

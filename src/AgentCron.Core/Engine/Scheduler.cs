@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace AgentCron.Core.Engine;
 
 /// <summary>
-/// The engine: a planner, a dispatcher, a lease keeper, a reaper and a retention sweeper, each a loop that sleeps until
+/// The engine: a planner, a dispatcher, a lease keeper, a reaper, a retention sweeper and the outbox sender, each a loop that sleeps until
 /// its next known due instant and is woken early by <see cref="Wake"/> (and by the store's change feed where it has one).
 /// <see cref="StopAsync"/> first stops taking new work, then gives running agents <see cref="SchedulerOptions.ShutdownGrace"/>,
 /// then kills them and hands their runs back to the queue. The rest of the daemon sees it through <see cref="IEngine"/>.
@@ -18,7 +18,15 @@ public sealed class Scheduler : IEngine, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
 
-    public Scheduler(IAgentCronStore store, RunnerRegistry runners, IOrphanKiller orphans, SchedulerOptions options, RunEnvironment environment, TimeProvider time, ILogger<Scheduler> logger)
+    public Scheduler(
+        IAgentCronStore store,
+        RunnerRegistry runners,
+        IOrphanKiller orphans,
+        SchedulerOptions options,
+        RunEnvironment environment,
+        DeliveryPolicy deliveries,
+        TimeProvider time,
+        ILogger<Scheduler> logger)
     {
         _store = store;
         _options = options;
@@ -27,8 +35,9 @@ public sealed class Scheduler : IEngine, IAsyncDisposable
         Health = new EngineHealth(time);
         Attempts = new RunningAttempts();
         Leases = new LeaseKeeper(store, Attempts, options, time, logger, Health);
-        Results = new ResultWriter(store, options, time, logger, Health);
-        var executor = new AttemptExecutor(store, runners, options, environment, time, logger, new RunLogFlusher(store.Logs, time, logger), Results);
+        Deliveries = new DeliverySender(store, deliveries, options, time, logger, Health);
+        Results = new ResultWriter(store, options, time, logger, Health, Deliveries.Wake);
+        var executor = new AttemptExecutor(store, runners, options, environment, time, logger, new RunLogFlusher(store.Logs, time, logger), Results, deliveries);
         Dispatcher = new Dispatcher(store, Attempts, executor, Results, options, time, logger, Health);
         Planner = new Planner(store, options, time, logger, Health, () =>
         {
@@ -36,7 +45,11 @@ public sealed class Scheduler : IEngine, IAsyncDisposable
             // A plan may flag running runs for cancelling (overlap: replace): act on it now, not at the next heartbeat.
             Leases.HeartbeatNow();
         });
-        Reaper = new Reaper(store, options, time, logger, Health, Attempts, orphans, Dispatcher.Wake);
+        Reaper = new Reaper(store, options, time, logger, Health, Attempts, orphans, deliveries, () =>
+        {
+            Dispatcher.Wake();
+            Deliveries.Wake();
+        });
         Retention = new RetentionSweeper(store, options, time, logger, Health);
         Node = new NodeBeacon(store, options, time, logger, Health);
     }
@@ -49,6 +62,7 @@ public sealed class Scheduler : IEngine, IAsyncDisposable
     internal Reaper Reaper { get; }
     internal RetentionSweeper Retention { get; }
     internal NodeBeacon Node { get; }
+    internal DeliverySender Deliveries { get; }
     public EngineHealth Health { get; }
     public SchedulerOptions Options => _options;
     public int RunningCount => Attempts.Count;
@@ -62,6 +76,7 @@ public sealed class Scheduler : IEngine, IAsyncDisposable
         _loops.Add(Task.Run(() => Reaper.RunAsync(token), CancellationToken.None));
         _loops.Add(Task.Run(() => Retention.RunAsync(token), CancellationToken.None));
         _loops.Add(Task.Run(() => Node.RunAsync(token), CancellationToken.None));
+        _loops.Add(Task.Run(() => Deliveries.RunAsync(token), CancellationToken.None));
         if (_store.Changes is { } changes)
         {
             _loops.Add(Task.Run(() => WatchChangesAsync(changes, token), CancellationToken.None));
@@ -76,6 +91,7 @@ public sealed class Scheduler : IEngine, IAsyncDisposable
         Planner.Wake();
         Dispatcher.Wake();
         Reaper.Wake();
+        Deliveries.Wake();
     }
 
     public bool StopRun(string runId)
@@ -101,6 +117,7 @@ public sealed class Scheduler : IEngine, IAsyncDisposable
         await Dispatcher.DrainAsync(_options.ShutdownGrace, cancellationToken);
         await Leases.StopAsync();
         await Task.WhenAll(_loops.Select(l => l.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)));
+        await Deliveries.DrainAsync();
         await Node.StopAsync(cancellationToken);
         if (_loops.Count > 0)
         {

@@ -18,6 +18,9 @@ public sealed record AgentTask
     public Trigger? Trigger { get; init; }
     public AgentSelection Agent { get; init; } = new();
     public ThreadAnchor? Thread { get; init; }
+
+    /// <summary>Where results go besides the thread (<c>--deliver</c>); the thread itself is a target when a channel serves it.</summary>
+    public IReadOnlyList<DeliveryTarget> Deliver { get; init; } = [];
     public TaskPolicies Policies { get; init; } = new();
 
     public DateTimeOffset? NextFireAt { get; init; }

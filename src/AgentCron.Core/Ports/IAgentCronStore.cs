@@ -14,6 +14,9 @@ public interface IAgentCronStore : IAsyncDisposable
     IRunLogStore Logs { get; }
     IThreadStore Threads { get; }
 
+    /// <summary>The outbox of results and alerts.</summary>
+    IDeliveryStore Deliveries { get; }
+
     /// <summary>The daemons working on this store.</summary>
     INodeStore Nodes { get; }
 

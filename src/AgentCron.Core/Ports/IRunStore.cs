@@ -13,12 +13,15 @@ public sealed record LeaseState(string RunId, bool CancelRequested);
 /// <summary>
 /// The new state of a run and of its task after an attempt ends (or a queued run is cancelled, or a lease is recovered).
 /// The store writes the run's state and the task's runtime fields, status and reason — never the task's definition —
-/// and, when given, the thread's agent session and entries for the run's log, all in one transaction.
+/// and, when given, the thread's agent session, entries for the run's log and its deliveries, all in one transaction.
 /// </summary>
 public sealed record Completion(TaskRun Run, AgentTask Task, ThreadSession? Session = null)
 {
     /// <summary>Entries appended to the run's log with the new state (a recovery's <c>attempt.abandoned</c>).</summary>
     public IReadOnlyList<NewRunLogEvent> Log { get; init; } = [];
+
+    /// <summary>The outbox rows of a finished run (<see cref="Engine.DeliveryPolicy.Add"/>), written with it.</summary>
+    public IReadOnlyList<NewDelivery> Deliveries { get; init; } = [];
 
     public void Deconstruct(out TaskRun run, out AgentTask task) => (run, task) = (Run, Task);
 }

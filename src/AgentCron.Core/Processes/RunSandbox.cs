@@ -28,6 +28,9 @@ public enum SandboxStatus
 /// <param name="HiddenFiles">Files runs must not read (full paths), outside <paramref name="HiddenDirectories"/>.</param>
 public sealed record RunSandbox(SandboxStatus Status, string? Executable, string? Problem, IReadOnlyList<string> HiddenDirectories, IReadOnlyList<string> HiddenFiles)
 {
+    /// <summary>Environment variables of the daemon that runs do not inherit (those its channels' secrets are read from).</summary>
+    public IReadOnlyList<string> HiddenVariables { get; init; } = [];
+
     /// <summary>How to install bubblewrap (Debian and Ubuntu).</summary>
     public const string InstallCommand = "sudo apt-get install bubblewrap";
 

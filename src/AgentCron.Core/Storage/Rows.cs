@@ -15,7 +15,7 @@ public sealed class Rows(SqlDialect dialect)
         id, slug, name, instructions, status, status_reason, trigger_kind, trigger_expr, trigger_tz, trigger_anchor,
         agent_provider, agent_model, agent_command, agent_cwd, thread, timeout, retries, overlap, misfire, catch_up,
         jitter, max_failures, next_fire_at, last_run_id, last_run_at, last_run_status, last_summary, last_error,
-        consecutive_failures, created_at, updated_at, version, agent_permissions, created_by_run, recurring_follow_ups
+        consecutive_failures, created_at, updated_at, version, agent_permissions, created_by_run, recurring_follow_ups, deliver
         """;
 
     /// <summary>The run columns, in the order <see cref="ReadRun"/> reads them.</summary>
@@ -45,6 +45,7 @@ public sealed class Rows(SqlDialect dialect)
         dialect.Text("agent_cwd", t.Agent.Cwd),
         dialect.Text("agent_permissions", t.Agent.Permissions is { } permissions ? EnumText.ToText(permissions) : null),
         dialect.Text("thread", t.Thread?.ToString()),
+        dialect.Text("deliver", t.Deliver.Count == 0 ? null : string.Join('\n', t.Deliver)),
         dialect.Duration("timeout", t.Policies.Timeout),
         dialect.Int("retries", t.Policies.Retries),
         dialect.Text("overlap", EnumText.ToText(t.Policies.Overlap)),
@@ -136,6 +137,7 @@ public sealed class Rows(SqlDialect dialect)
                 Permissions = String(r, 32) is { } permissions ? EnumText.Parse<AgentPermissions>(permissions, "agent_permissions") : null,
             },
             Thread = String(r, 14) is { } thread ? ThreadAnchor.Parse(thread, "thread") : null,
+            Deliver = String(r, 35) is { } deliver ? [.. deliver.Split('\n').Select(d => DeliveryTarget.Parse(d, "deliver"))] : [],
             Policies = new TaskPolicies
             {
                 Timeout = dialect.ReadDuration(r, 15),

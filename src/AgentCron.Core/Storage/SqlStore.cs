@@ -3,7 +3,7 @@ using AgentCron.Core.Ports;
 namespace AgentCron.Core.Storage;
 
 /// <summary>
-/// The store flows, written once for every database over ADO.NET: tasks, runs, run logs, thread sessions and nodes, each
+/// The store flows, written once for every database over ADO.NET: tasks, runs, run logs, thread sessions, nodes and the outbox, each
 /// a role of its own, all applying the engine's policies inside one transaction per call. A database brings its
 /// <see cref="IStoreDatabase"/> (how it opens, commits and retries), its <see cref="SqlDialect"/> (what it does
 /// differently), its migrations and, where it has one, a change feed.
@@ -18,6 +18,7 @@ public abstract class SqlStore : IAgentCronStore
         Logs = new SqlRunLogStore(database, statements);
         Threads = new SqlThreadStore(database, dialect);
         Nodes = new SqlNodeStore(database, dialect, time);
+        Deliveries = new SqlDeliveryStore(database, statements, time);
     }
 
     public ITaskStore Tasks { get; }
@@ -29,6 +30,8 @@ public abstract class SqlStore : IAgentCronStore
     public IThreadStore Threads { get; }
 
     public INodeStore Nodes { get; }
+
+    public IDeliveryStore Deliveries { get; }
 
     public abstract IStoreChangeFeed? Changes { get; }
 

@@ -12,7 +12,7 @@ internal sealed class SqlTaskStore(IStoreDatabase db, StoreStatements statements
                 @trigger_anchor, @agent_provider, @agent_model, @agent_command, @agent_cwd, @thread, @timeout, @retries,
                 @overlap, @misfire, @catch_up, @jitter, @max_failures, @next_fire_at, @last_run_id, @last_run_at,
                 @last_run_status, @last_summary, @last_error, @consecutive_failures, @created_at, @updated_at, 1,
-                @agent_permissions, @created_by_run, @recurring_follow_ups)
+                @agent_permissions, @created_by_run, @recurring_follow_ups, @deliver)
         """;
 
     private const string Update = """
@@ -20,7 +20,7 @@ internal sealed class SqlTaskStore(IStoreDatabase db, StoreStatements statements
             status_reason = @status_reason, trigger_kind = @trigger_kind, trigger_expr = @trigger_expr,
             trigger_tz = @trigger_tz, trigger_anchor = @trigger_anchor, agent_provider = @agent_provider,
             agent_model = @agent_model, agent_command = @agent_command, agent_cwd = @agent_cwd,
-            agent_permissions = @agent_permissions, thread = @thread,
+            agent_permissions = @agent_permissions, thread = @thread, deliver = @deliver,
             timeout = @timeout, retries = @retries, overlap = @overlap, misfire = @misfire,
             catch_up = @catch_up, jitter = @jitter, max_failures = @max_failures,
             recurring_follow_ups = @recurring_follow_ups,

@@ -184,6 +184,8 @@ internal sealed class StoreStatements(SqlDialect dialect, Rows rows)
             {
                 statements.AddRange(AppendLog(completion.Run.Id, completion.Log));
             }
+
+            statements.AddRange(completion.Deliveries.Select(d => InsertDelivery(completion.Run, d)));
         }
 
         statements.AddRange(tasks.Values.Select(WriteTaskState));
@@ -198,6 +200,34 @@ internal sealed class StoreStatements(SqlDialect dialect, Rows rows)
         {
             write.WakeOtherNodes();
         }
+    }
+
+    /// <summary>
+    /// The outbox row of <paramref name="delivery"/> for <paramref name="run"/>, due at once; none when the run already has
+    /// one for that target and kind, or — for a delivery with a cool-down — when its task had one to that target that recently.
+    /// </summary>
+    private SqlStatement InsertDelivery(TaskRun run, NewDelivery delivery)
+    {
+        var at = run.FinishedAt ?? run.CreatedAt;
+        var coolDown = delivery.CoolDown is { } span
+            ? " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.task_id = @task AND d.target = @target AND d.kind = @kind AND d.created_at > @since)"
+            : "";
+        return new SqlStatement(
+            $"""
+            INSERT INTO deliveries (id, run_id, task_id, target, kind, status, attempts, next_attempt_at, chunks_sent, note, created_at)
+            SELECT @id, @run, @task, @target, @kind, 'pending', 0, @at, 0, @note, @at WHERE 1 = 1{coolDown}
+            ON CONFLICT (run_id, target, kind) DO NOTHING
+            """,
+            [
+                dialect.Text("id", Ids.New("d", at)),
+                dialect.Text("run", run.Id),
+                dialect.Text("task", run.TaskId),
+                dialect.Text("target", delivery.Target.ToString()),
+                dialect.Text("kind", EnumText.ToText(delivery.Kind)),
+                dialect.Text("note", delivery.Note),
+                dialect.Instant("at", at),
+                .. delivery.CoolDown is { } cool ? [dialect.Instant("since", at - cool)] : Array.Empty<System.Data.Common.DbParameter>(),
+            ]);
     }
 
     /// <summary>Keeps the newest session of a thread and provider.</summary>

@@ -10,7 +10,7 @@ namespace AgentCron.Core.Tasks;
 /// What clients can do with tasks and runs, validated, written durably, and then signalled to the engine. The API,
 /// the CLI (through the API) and later the MCP server all go through here.
 /// </summary>
-public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, TaskDefaults defaults, RunEnvironment environment, IEngine engine, TimeProvider time)
+public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, TaskDefaults defaults, RunEnvironment environment, DeliveryPolicy deliveries, IEngine engine, TimeProvider time)
 {
     public Task<CreatedTask> CreateAsync(TaskInput input, CancellationToken cancellationToken) => CreateAsync(input, null, cancellationToken);
 
@@ -47,6 +47,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
             Trigger = trigger,
             Agent = runners.Normalize(agent),
             Thread = thread,
+            Deliver = Targets(input.Deliver),
             Policies = TaskValidation.Policies(input.Policies, defaults.Policies),
             NextFireAt = input.Active == false ? null : trigger?.First(now),
             CreatedByRun = creator?.Run.Id,
@@ -65,6 +66,8 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
             {
                 throw new ForbiddenException("a run's token may not start runs: leave runNow out and give the follow-up a trigger, e.g. {\"in\": \"1m\"}");
             }
+
+            RequireCreatorsChats(task, maker.Task);
         }
 
         var firstRun = input.RunNow == true ? ManualRun(task, now) : null;
@@ -157,6 +160,49 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
         return agent with { Provider = allowed.Provider, Cwd = allowed.Cwd };
     }
 
+    /// <summary>
+    /// A follow-up posts its results only where its creator's go: an agent cannot send a message to a chat or address
+    /// the person who set up its task did not choose. A thread on a platform no channel serves posts nothing and is free.
+    /// </summary>
+    private void RequireCreatorsChats(AgentTask followUp, AgentTask creator)
+    {
+        var chats = deliveries.Targets(creator).Select(Chat).ToHashSet();
+        foreach (var target in deliveries.Targets(followUp))
+        {
+            if (!chats.Contains(Chat(target)))
+            {
+                var allowed = chats.Count == 0 ? "none: its results are not delivered anywhere" : string.Join(", ", chats);
+                throw new ForbiddenException($"a follow-up of task '{creator.Slug}' delivers only where it does; '{target}' is not one of its chats ({allowed})");
+            }
+        }
+
+        // A chat is a channel and a place in it, whatever thread.
+        string Chat(DeliveryTarget target) =>
+            deliveries.Channels.Find(target.Channel) is { } channel ? $"{channel.Name}:{target.To ?? channel.DefaultTo}" : target.ToString();
+    }
+
+    /// <summary>Parses and checks <c>deliver</c> targets: each names a configured channel, and a place where its channel has no default.</summary>
+    private List<DeliveryTarget> Targets(IReadOnlyList<string>? texts)
+    {
+        var targets = new List<DeliveryTarget>();
+        foreach (var text in texts ?? [])
+        {
+            var target = DeliveryTarget.Parse(text, "deliver");
+            var channel = deliveries.Channels.Find(target.Channel) ?? throw new InvalidFieldException("deliver", $"'{text}': {deliveries.Channels.Unknown(target.Channel)}");
+            if (target.To is null && channel is { TakesPlace: true, DefaultTo: null })
+            {
+                throw new InvalidFieldException("deliver", $"'{text}': channel '{channel.Name}' has no default place; write {channel.Name}:PLACE (a {channel.Type} {(channel.Type == "email" ? "address" : "channel or chat id")})");
+            }
+
+            if (!targets.Contains(target))
+            {
+                targets.Add(target);
+            }
+        }
+
+        return targets;
+    }
+
     private static bool SameDirectory(string? a, string? b) =>
         a is null || b is null ? a == b : Path.TrimEndingDirectorySeparator(a) == Path.TrimEndingDirectorySeparator(b);
 
@@ -164,10 +210,21 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
     /// What the person who created or changed <paramref name="task"/> should know though nothing stopped it: its agent
     /// cannot run here (a CLI that is not installed, with the line that installs it). Null when there is nothing.
     /// </summary>
-    public IReadOnlyList<string>? Warnings(AgentTask task) =>
-        runners.Resolve(task.Agent.Provider).Unavailable() is { } reason
-            ? [$"{reason}. The task is saved; its runs fail until then."]
-            : null;
+    public IReadOnlyList<string>? Warnings(AgentTask task)
+    {
+        var warnings = new List<string>();
+        if (runners.Resolve(task.Agent.Provider).Unavailable() is { } reason)
+        {
+            warnings.Add($"{reason}. The task is saved; its runs fail until then.");
+        }
+
+        if (task.Thread is { } thread && deliveries.Channels.Find(thread.Platform) is null)
+        {
+            warnings.Add($"thread '{thread}': {deliveries.Channels.Unknown(thread.Platform)}. Its runs keep the thread's agent session, but their results are not posted there.");
+        }
+
+        return warnings.Count == 0 ? null : warnings;
+    }
 
     public async Task<AgentTask> GetAsync(string idOrSlug, CancellationToken cancellationToken) =>
         await store.Tasks.FindAsync(idOrSlug, cancellationToken) ?? throw new NotFoundException($"task '{idOrSlug}' does not exist");
@@ -187,6 +244,7 @@ public sealed class TaskService(IAgentCronStore store, RunnerRegistry runners, T
                 Trigger = trigger,
                 Agent = input.Agent is null ? task.Agent : runners.Normalize(TaskValidation.Agent(input.Agent, task.Agent, environment.Sandbox)),
                 Thread = input.Thread is null ? task.Thread : input.Thread.Length == 0 ? null : ThreadAnchor.Parse(input.Thread, "thread"),
+                Deliver = input.Deliver is null ? task.Deliver : Targets(input.Deliver),
                 Policies = TaskValidation.Policies(input.Policies, task.Policies),
             };
             if (triggerChanged)

@@ -7,7 +7,7 @@ public static class ApiRoutes
     {
         app.MapHealthApi();
         var api = app.MapGroup("/api").AddEndpointFilter(ApiToken.RequireAsync).AddEndpointFilter(Problems.FilterAsync);
-        api.MapTasksApi().MapRunsApi().MapPreviewApi().MapAgentsApi().MapNodesApi();
+        api.MapTasksApi().MapRunsApi().MapDeliveriesApi().MapPreviewApi().MapAgentsApi().MapNodesApi();
         app.MapMcpApi();
         // One document: a route for it alone, so any other name is the usual 404 problem (the handler's own is text).
         app.MapOpenApi("/openapi/v1.json").AddEndpointFilter(ApiToken.RequireAsync);

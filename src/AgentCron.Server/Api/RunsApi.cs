@@ -30,8 +30,13 @@ public static class RunsApi
         return TypedResults.Ok(new PageView<RunView>(await RunViews.ManyAsync(page.Items, store.Tasks, cancellationToken), page.NextCursor));
     }
 
-    private static async Task<Ok<RunView>> GetAsync(string id, TaskService service, IAgentCronStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await RunViews.OneAsync(await service.GetRunAsync(id, cancellationToken), store.Tasks, cancellationToken));
+    /// <summary>A run with its deliveries (every page of them: a run has one per target and kind).</summary>
+    private static async Task<Ok<RunView>> GetAsync(string id, TaskService service, IAgentCronStore store, CancellationToken cancellationToken)
+    {
+        var view = await RunViews.OneAsync(await service.GetRunAsync(id, cancellationToken), store.Tasks, cancellationToken);
+        var deliveries = await store.Deliveries.ListAsync(new DeliveryQuery(id, Limit: 1000), cancellationToken);
+        return TypedResults.Ok(view with { Deliveries = [.. deliveries.Items.Reverse().Select(DeliveryView.From)] });
+    }
 
     private static async Task<Ok<LogView>> LogAsync(string id, TaskService service, IAgentCronStore store, string? after, string? limit, CancellationToken cancellationToken)
     {

@@ -45,12 +45,13 @@ public sealed record SandboxOptions
 
     /// <summary>
     /// The sandbox of this daemon's runs: hiding the data directory <paramref name="home"/>, the configuration file and a
-    /// SQLite database outside it (with its <c>-wal</c>, <c>-shm</c> and <c>-journal</c> files).
+    /// SQLite database outside it (with its <c>-wal</c>, <c>-shm</c> and <c>-journal</c> files), and the channels' secrets:
+    /// the files they were read from, and the environment variables, which runs do not inherit.
     /// </summary>
-    public RunSandbox SandboxFor(string home, string configFile, IAgentCronStore store)
+    public RunSandbox SandboxFor(string home, string configFile, IAgentCronStore store, DeliverySettings deliveries)
     {
         var database = store is SqliteStore sqlite ? sqlite.Path : null;
         string[] files = database is null ? [configFile] : [configFile, database, $"{database}-wal", $"{database}-shm", $"{database}-journal"];
-        return Bubblewrap.Detect(Executable, AllowUnsandboxed, [home], files);
+        return Bubblewrap.Detect(Executable, AllowUnsandboxed, [home], [.. files, .. deliveries.SecretFiles]) with { HiddenVariables = deliveries.SecretVariables };
     }
 }

@@ -25,10 +25,11 @@ internal sealed class EngineHarness : IAsyncDisposable
     private readonly RunStoreInterceptor? _interceptRuns;
     private Task _heartbeat = System.Threading.Tasks.Task.CompletedTask;
 
-    private EngineHarness(SchedulerOptions options, TimeSpan storeRoundTrip, RunStoreInterceptor? interceptRuns)
+    private EngineHarness(SchedulerOptions options, TimeSpan storeRoundTrip, RunStoreInterceptor? interceptRuns, DeliveryPolicy? deliveries)
     {
         Time = new FakeTimeProvider(Start);
         Options = options;
+        Deliveries = deliveries ?? new DeliveryPolicy(DeliveryChannels.None, new DeliveryOptions());
         (_storeRoundTrip, _interceptRuns) = (storeRoundTrip, interceptRuns);
         (Store, Scheduler) = Open();
     }
@@ -37,6 +38,7 @@ internal sealed class EngineHarness : IAsyncDisposable
     public SqliteStore Store { get; private set; }
     public TestRunner Runner { get; } = new();
     public SchedulerOptions Options { get; }
+    public DeliveryPolicy Deliveries { get; }
     public Scheduler Scheduler { get; private set; }
     public DateTimeOffset Now => Time.GetUtcNow();
 
@@ -46,7 +48,8 @@ internal sealed class EngineHarness : IAsyncDisposable
     /// store answers), as a round trip to a database server does. The test's own <see cref="Store"/> stays instant.
     /// </param>
     /// <param name="interceptRuns">When set, sees (and may answer instead of the store) every call the engine makes on the runs.</param>
-    public static async Task<EngineHarness> StartAsync(SchedulerOptions? options = null, TimeSpan storeRoundTrip = default, RunStoreInterceptor? interceptRuns = null)
+    /// <param name="deliveries">The outbox's channels and settings; by default no channel.</param>
+    public static async Task<EngineHarness> StartAsync(SchedulerOptions? options = null, TimeSpan storeRoundTrip = default, RunStoreInterceptor? interceptRuns = null, DeliveryPolicy? deliveries = null)
     {
         var harness = new EngineHarness(
             options ?? new SchedulerOptions
@@ -56,7 +59,8 @@ internal sealed class EngineHarness : IAsyncDisposable
                 RetryMaxDelay = TimeSpan.FromMinutes(1),
             },
             storeRoundTrip,
-            interceptRuns);
+            interceptRuns,
+            deliveries);
         await harness.Store.MigrateAsync(CancellationToken.None);
         return harness;
     }
@@ -184,7 +188,7 @@ internal sealed class EngineHarness : IAsyncDisposable
     {
         var store = new SqliteStore(_directory.File("agentcron.db"), Time);
         var engineStore = _storeRoundTrip > TimeSpan.Zero || _interceptRuns is not null ? InterceptedRunStore.Wrap(store, Time, _storeRoundTrip, _interceptRuns) : store;
-        var scheduler = new Scheduler(engineStore, new RunnerRegistry([Runner], "test"), new ProcessGroupOrphanKiller(), Options, new RunEnvironment("http://127.0.0.1:7433", _directory.Path, TestSandbox.None), Time, NullLogger<Scheduler>.Instance);
+        var scheduler = new Scheduler(engineStore, new RunnerRegistry([Runner], "test"), new ProcessGroupOrphanKiller(), Options, new RunEnvironment("http://127.0.0.1:7433", _directory.Path, TestSandbox.None), Deliveries, Time, NullLogger<Scheduler>.Instance);
         return (store, scheduler);
     }
 

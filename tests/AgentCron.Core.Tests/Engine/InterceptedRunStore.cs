@@ -51,6 +51,8 @@ public class InterceptedRunStore : DispatchProxy
 
         public INodeStore Nodes => store.Nodes;
 
+        public IDeliveryStore Deliveries => store.Deliveries;
+
         public IStoreChangeFeed? Changes => store.Changes;
 
         public Task MigrateAsync(CancellationToken cancellationToken) => store.MigrateAsync(cancellationToken);

@@ -84,6 +84,7 @@ public class PlannerTests
         public IRunLogStore Logs => throw new NotSupportedException();
         public IThreadStore Threads => throw new NotSupportedException();
         public INodeStore Nodes => throw new NotSupportedException();
+        public IDeliveryStore Deliveries => throw new NotSupportedException();
         public IStoreChangeFeed? Changes => null;
         public Task MigrateAsync(CancellationToken cancellationToken) => System.Threading.Tasks.Task.CompletedTask;
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -1,0 +1,162 @@
+using AgentCron.Core.Model;
+using AgentCron.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace AgentCron.Core.Engine;
+
+/// <summary>
+/// The outbox sender: claims due deliveries (<see cref="IDeliveryStore.ClaimAsync"/>, as many as it has free slots),
+/// tries each on its channel in the background, and writes each try's outcome as <see cref="DeliveryPolicy.AfterTry"/>
+/// decides it. It sleeps until the next delivery is due or it is woken (a run finished with deliveries, a retry). A slow
+/// or dead channel holds only its own tries — each bounded by <see cref="DeliveryOptions.TryTimeout"/> — never runs or
+/// other channels.
+/// </summary>
+public sealed class DeliverySender(IAgentCronStore store, DeliveryPolicy policy, SchedulerOptions engine, TimeProvider time, ILogger logger, EngineHealth health)
+{
+    /// <summary>A claimed try stays this one's this much longer than it may take, so it ends (and is written) before another node may take it.</summary>
+    private static readonly TimeSpan Margin = TimeSpan.FromSeconds(30);
+
+    private readonly WakeSignal _wake = new();
+    private readonly Lock _lock = new();
+    private readonly HashSet<Task> _tries = [];
+    private readonly Random _random = new();
+
+    private DeliveryOptions Options => policy.Options;
+
+    public void Wake() => _wake.Set();
+
+    public Task RunAsync(CancellationToken cancellationToken) => EngineLoop.RunAsync(
+        "deliveries", _wake, SendDueAsync, TimeSpan.FromSeconds(5), time, health, logger, cancellationToken);
+
+    /// <summary>Waits for the tries in progress (stopping cancels them; their outcomes are still written).</summary>
+    public Task DrainAsync()
+    {
+        lock (_lock)
+        {
+            return Task.WhenAll(_tries);
+        }
+    }
+
+    /// <summary>One pass: claims what is due into the free slots and starts a try for each; returns how long to sleep.</summary>
+    public async Task<TimeSpan> SendDueAsync(CancellationToken cancellationToken)
+    {
+        int free;
+        lock (_lock)
+        {
+            free = Options.Concurrency - _tries.Count;
+        }
+
+        var now = time.GetUtcNow();
+        var claimed = await store.Deliveries.ClaimAsync(engine.NodeId, now, now + Options.TryTimeout + Margin, free, cancellationToken);
+        foreach (var delivery in claimed)
+        {
+            var attempt = Task.Run(() => TryAsync(delivery, cancellationToken), CancellationToken.None);
+            lock (_lock)
+            {
+                _tries.Add(attempt);
+            }
+
+            _ = attempt.ContinueWith(
+                done =>
+                {
+                    lock (_lock)
+                    {
+                        _tries.Remove(done);
+                    }
+
+                    _wake.Set();
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+
+        if (claimed.Count > 0 && claimed.Count == free)
+        {
+            // Full: the end of a try wakes the loop.
+            return engine.MaxIdle;
+        }
+
+        return EngineLoop.Until(await store.Deliveries.NextDueAsync(cancellationToken), time, engine.MaxIdle);
+    }
+
+    private async Task TryAsync(ClaimedDelivery claimed, CancellationToken stopping)
+    {
+        var (delivery, result) = claimed;
+        var channel = policy.Channels.Find(delivery.Target.Channel);
+        var to = delivery.Target.To ?? channel?.DefaultTo;
+        SendResult sent;
+        if (channel is null)
+        {
+            sent = new SendResult(SendOutcome.Failed, Error: policy.Channels.Unknown(delivery.Target.Channel));
+        }
+        else if (to is null && channel.TakesPlace)
+        {
+            sent = new SendResult(SendOutcome.Failed, Error: $"target '{delivery.Target}' names no place and channel '{channel.Name}' has no default (set To on it, or write {channel.Name}:PLACE)");
+        }
+        else
+        {
+            sent = await SendAsync(channel, new OutgoingMessage(
+                delivery.Id,
+                result with { RunUrl = Options.PublicUrl is { } site ? new Uri(site, $"runs/{result.RunId}") : null },
+                to,
+                delivery.Target.Thread,
+                delivery.ChunksSent,
+                delivery.RemoteId), stopping);
+        }
+
+        var decision = policy.AfterTry(delivery, sent, channel, to, time.GetUtcNow(), _random);
+        await WriteAsync(delivery, decision);
+    }
+
+    /// <summary>One try, given up at <see cref="DeliveryOptions.TryTimeout"/> or when the daemon stops; what a channel throws is a try to make again.</summary>
+    private async Task<SendResult> SendAsync(IDeliveryChannel channel, OutgoingMessage message, CancellationToken stopping)
+    {
+        using var timeout = new CancellationTokenSource(Options.TryTimeout, time);
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopping);
+        try
+        {
+            return await channel.SendAsync(message, both.Token);
+        }
+        catch (OperationCanceledException) when (both.IsCancellationRequested)
+        {
+            return new SendResult(SendOutcome.Retry, Error: stopping.IsCancellationRequested ? "the daemon stopped during the try" : $"the try took longer than {Options.TryTimeout}");
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Channel {Channel} failed on delivery {DeliveryId}", channel.Name, message.DeliveryId);
+            return new SendResult(SendOutcome.Retry, Error: $"{channel.Type} channel '{channel.Name}' failed: {ex.GetType().Name}");
+        }
+    }
+
+    /// <summary>Writes a try's outcome, a few times if the store refuses; if it never takes it, the delivery is tried again when its try's time is up.</summary>
+    private async Task WriteAsync(Delivery delivery, DeliveryDecision decision)
+    {
+        for (var tries = 1; ; tries++)
+        {
+            try
+            {
+                if (!await store.Deliveries.FinishTryAsync(delivery, decision, CancellationToken.None))
+                {
+                    logger.LogWarning("Delivery {DeliveryId} try {Attempt} outlived its time and was taken again; its outcome ({Status}) is dropped", delivery.Id, delivery.Attempts, EnumText.ToText(decision.Status));
+                }
+                else if (decision.Status == DeliveryStatus.Dead)
+                {
+                    logger.LogWarning("Delivery {DeliveryId} of run {RunId} to {Target} is dead after {Attempts} tries: {Error}", delivery.Id, delivery.RunId, delivery.Target, delivery.Attempts, decision.Error);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (tries < 5)
+            {
+                logger.LogWarning("Could not write the outcome of delivery {DeliveryId} ({Error}); trying again", delivery.Id, ex.Message);
+                await Task.Delay(Backoff.Delay(tries, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), _random), time, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Could not write the outcome of delivery {DeliveryId}; it is tried again when its try's time is up", delivery.Id);
+                return;
+            }
+        }
+    }
+}
