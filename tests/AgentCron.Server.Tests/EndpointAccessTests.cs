@@ -155,6 +155,11 @@ public sealed class EndpointAccessTests(RunTokenDaemonFixture fixture) : IClassF
         var expected = new Dictionary<string, (bool Allowed, string Path, string? Body)>
         {
             ["GET /api/agents"] = (true, "/api/agents", null),
+            ["GET /api/channels"] = (false, "/api/channels", null),
+            ["POST /api/channels/{name}/test"] = (false, "/api/channels/slack/test", null),
+            ["GET /api/deliveries"] = (false, "/api/deliveries", null),
+            ["GET /api/deliveries/{id}"] = (false, "/api/deliveries/d_missing", null),
+            ["POST /api/deliveries/{id}/retry"] = (false, "/api/deliveries/d_missing/retry", null),
             ["GET /api/nodes"] = (false, "/api/nodes", null),
             ["GET /api/preview"] = (true, "/api/preview?every=1h", null),
             ["GET /api/runs"] = (true, "/api/runs", null),

@@ -57,8 +57,8 @@ internal static class DeliveriesCommands
         {
             var test = await client.SendAsync<ChannelTestView>(
                 HttpMethod.Post,
-                $"api/channels/{AgentCronClient.Segment(parse.GetValue(name)!)}/test",
-                new ChannelTestInput(parse.GetValue(thread)),
+                $"api/channels/{AgentCronClient.Segment(parse.GetValue(name)!)}/test" + AgentCronClient.Query(("thread", parse.GetValue(thread))),
+                null,
                 $"channel '{parse.GetValue(name)}' is not configured",
                 ct);
             var view = test.Value;

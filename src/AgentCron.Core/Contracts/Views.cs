@@ -190,9 +190,6 @@ public sealed record DeliveryView(
 /// <summary>A configured channel: its name and type, where a target without a place goes, and — when checked — whether its credentials work.</summary>
 public sealed record ChannelView(string Name, string Type, string? DefaultTo, string Health, string? Problem);
 
-/// <summary>Where a test message goes: <c>PLACE[:THREAD]</c> in the channel (its default place when null).</summary>
-public sealed record ChannelTestInput(string? Thread);
-
 /// <summary>What a test message did: delivered (with the receiver's id) or not, and why.</summary>
 public sealed record ChannelTestView(string Channel, bool Delivered, string? RemoteId, string? Error);
 

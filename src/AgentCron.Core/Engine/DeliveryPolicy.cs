@@ -75,7 +75,8 @@ public sealed class DeliveryPolicy(DeliveryChannels channels, DeliveryOptions op
     public DeliveryDecision AfterTry(Delivery delivery, SendResult result, IDeliveryChannel? channel, string? to, DateTimeOffset now, Random random)
     {
         var chunks = Math.Max(result.ChunksSent, delivery.ChunksSent);
-        var remoteId = result.RemoteId ?? delivery.RemoteId;
+        // The message's id is its first chunk's, whichever try posted it.
+        var remoteId = delivery.RemoteId ?? result.RemoteId;
         if (result.Outcome == SendOutcome.Delivered)
         {
             var started = channel is { StartsThreads: true } && delivery.Target.Thread is null && to is not null && remoteId is not null

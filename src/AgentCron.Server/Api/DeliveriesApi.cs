@@ -17,7 +17,7 @@ public static class DeliveriesApi
         deliveries.MapPost("/{id}/retry", RetryAsync).WithSummary("Try a dead (or waiting) delivery again now, its tries counted from zero. A delivered one is a conflict: it would be posted twice.");
         var channels = api.MapGroup("/channels").WithTags("Channels");
         channels.MapGet("/", ChannelsAsync).WithSummary("The configured channels; unless check=false, each asked whether its credentials work (nothing is posted).");
-        channels.MapPost("/{name}/test", TestAsync).WithSummary("Send a test message through a channel now (outside the outbox), to its default place or to 'thread' (PLACE[:THREAD]).");
+        channels.MapPost("/{name}/test", TestAsync).WithSummary("Send a test message through a channel now (outside the outbox), to its default place or to ?thread=PLACE[:THREAD].");
         return api;
     }
 
@@ -43,6 +43,6 @@ public static class DeliveriesApi
             _ => throw new Core.InvalidFieldException("check", $"'{check}' is not allowed; use true or false"),
         }, cancellationToken));
 
-    private static async Task<Ok<ChannelTestView>> TestAsync(string name, ChannelTestInput? input, DeliveryService service, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await service.TestAsync(name, input?.Thread, cancellationToken));
+    private static async Task<Ok<ChannelTestView>> TestAsync(string name, string? thread, DeliveryService service, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await service.TestAsync(name, thread, cancellationToken));
 }

@@ -81,7 +81,8 @@ internal sealed class EngineHarness : IAsyncDisposable
         Scheduler.Start();
     }
 
-    public async Task<AgentTask> CreateTaskAsync(Trigger? trigger, TaskPolicies? policies = null, string? slug = null)
+    /// <summary>Creates a task the test runner runs; <paramref name="thread"/> and <paramref name="deliver"/> say where its results go.</summary>
+    public async Task<AgentTask> CreateTaskAsync(Trigger? trigger, TaskPolicies? policies = null, string? slug = null, string? thread = null, params string[] deliver)
     {
         var id = Ids.New("t", Time);
         var task = new AgentTask
@@ -92,6 +93,8 @@ internal sealed class EngineHarness : IAsyncDisposable
             Instructions = "do the thing",
             Trigger = trigger,
             Agent = new AgentSelection { Provider = "test" },
+            Thread = thread is null ? null : ThreadAnchor.Parse(thread, "thread"),
+            Deliver = [.. deliver.Select(d => DeliveryTarget.Parse(d, "deliver"))],
             Policies = policies ?? new TaskPolicies(),
             NextFireAt = trigger?.First(Now),
             CreatedAt = Now,
