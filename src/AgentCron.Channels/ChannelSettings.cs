@@ -5,7 +5,7 @@ namespace AgentCron.Channels;
 /// (docs/channels.md lists them per type); secrets (<see cref="Token"/>, <see cref="Secret"/>, <see cref="AppSecret"/>,
 /// <see cref="Password"/>) are references, <c>env:NAME</c> or <c>file:PATH</c>, never the secret itself.
 /// </summary>
-public sealed class ChannelSettings
+public sealed record ChannelSettings
 {
     /// <summary>slack, discord, telegram, lark, webhook or email; the channel's name when it is one of these.</summary>
     public string? Type { get; init; }

@@ -10,7 +10,7 @@ namespace AgentCron.Channels.Tests;
 /// <summary>
 /// An SMTP server on loopback that speaks enough of RFC 5321 for a client to send one message: EHLO, STARTTLS (with a
 /// self-signed certificate made for the test), AUTH PLAIN against one account, MAIL, RCPT (a recipient with "refused"
-/// in it is refused), DATA, QUIT. It records what it received.
+/// in it is refused), DATA, QUIT. It serves one session after another and records what it received.
 /// </summary>
 internal sealed class FakeSmtpServer : IDisposable
 {
@@ -57,9 +57,30 @@ internal sealed class FakeSmtpServer : IDisposable
 
     private async Task ServeAsync()
     {
+        while (true)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync();
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
+            {
+                // Stopped (a test that stops it before any client came too).
+                return;
+            }
+
+            using (client)
+            {
+                await SessionAsync(client);
+            }
+        }
+    }
+
+    private async Task SessionAsync(TcpClient client)
+    {
         try
         {
-            using var client = await _listener.AcceptTcpClientAsync();
             Stream stream = client.GetStream();
             var (reader, writer) = Talk(stream);
             await writer.WriteAsync("220 localhost ESMTP test\r\n");
