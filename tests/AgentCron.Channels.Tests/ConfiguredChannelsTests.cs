@@ -109,7 +109,7 @@ public sealed class ConfiguredChannelsTests : ChannelTest
     [Fact]
     public async Task CheckAsync_OfAnEmailChannel_LogsInOverStartTls_TrustingTheConfiguredCertificate()
     {
-        using var smtp = new FakeSmtpServer("agentcron", "smtp-password");
+        using var smtp = new AgentCron.TestKit.FakeSmtpServer("agentcron", "smtp-password");
         using var directory = new AgentCron.TestKit.TempDirectory();
         var pem = directory.File("smtp.pem");
         await File.WriteAllTextAsync(pem, smtp.Certificate.ExportCertificatePem());

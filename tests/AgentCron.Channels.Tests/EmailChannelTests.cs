@@ -1,3 +1,5 @@
+using AgentCron.TestKit;
+
 namespace AgentCron.Channels.Tests;
 
 /// <summary>The e-mail channel through MailKit against a local SMTP server that offers STARTTLS with a certificate made for the test.</summary>

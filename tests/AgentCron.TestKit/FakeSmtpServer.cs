@@ -5,14 +5,14 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
-namespace AgentCron.Channels.Tests;
+namespace AgentCron.TestKit;
 
 /// <summary>
 /// An SMTP server on loopback that speaks enough of RFC 5321 for a client to send one message: EHLO, STARTTLS (with a
 /// self-signed certificate made for the test), AUTH PLAIN against one account, MAIL, RCPT (a recipient with "refused"
 /// in it is refused), DATA, QUIT. It serves one session after another and records what it received.
 /// </summary>
-internal sealed class FakeSmtpServer : IDisposable
+public sealed class FakeSmtpServer : IDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Task _serving;
