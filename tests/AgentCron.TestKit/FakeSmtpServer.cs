@@ -82,6 +82,7 @@ public sealed class FakeSmtpServer : IDisposable
         try
         {
             Stream stream = client.GetStream();
+            var secured = false;
             var (reader, writer) = Talk(stream);
             await writer.WriteAsync("220 localhost ESMTP test\r\n");
             while (await reader.ReadLineAsync() is { } line)
@@ -90,7 +91,7 @@ public sealed class FakeSmtpServer : IDisposable
                 switch (verb)
                 {
                     case "EHLO":
-                        await writer.WriteAsync(UsedTls ? "250-localhost\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n" : OfferTls ? "250-localhost\r\n250 STARTTLS\r\n" : "250 localhost\r\n");
+                        await writer.WriteAsync(secured ? "250-localhost\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n" : OfferTls ? "250-localhost\r\n250 STARTTLS\r\n" : "250 localhost\r\n");
                         break;
                     case "STARTTLS":
                         await writer.WriteAsync("220 2.0.0 ready\r\n");
@@ -98,6 +99,7 @@ public sealed class FakeSmtpServer : IDisposable
                         await tls.AuthenticateAsServerAsync(Certificate);
                         stream = tls;
                         (reader, writer) = Talk(stream);
+                        secured = true;
                         UsedTls = true;
                         break;
                     case "AUTH":
