@@ -6,7 +6,8 @@ namespace AgentCron.Cli.Tests.EndToEnd;
 /// <summary>
 /// The capability at the heart of the product: a real Claude Code run whose model decides to schedule its own
 /// follow-up with `agentcron task create --in 2s --here …` through its shell tool. The follow-up is created with the
-/// run's token, fires, resumes the same Claude session, and its result is recorded on the same thread.
+/// run's token, fires, resumes the same Claude session, and both answers are posted into the same Slack thread (a local
+/// server that speaks Slack's Web API).
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -15,11 +16,16 @@ public sealed class AgentFollowUpTests : IAsyncLifetime, IDisposable
     private const string Thread = "slack:C024BE91L:1700000000.000100";
     private readonly TempDirectory _home = new();
     private readonly TempDirectory _tools = new(); // Claude's home and the agentcron command: outside the data directory, which runs cannot see
+    private readonly FakePlatforms _slack = new();
     private FakeModelServer _model = null!;
 
     public async Task InitializeAsync() => _model = await FakeModelServer.StartAsync();
 
-    public async Task DisposeAsync() => await _model.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _model.DisposeAsync();
+        await _slack.DisposeAsync();
+    }
 
     public void Dispose()
     {
@@ -46,7 +52,13 @@ public sealed class AgentFollowUpTests : IAsyncLifetime, IDisposable
         // `agentcron` on the agent's PATH: the CLI next to these tests, as an installed daemon would provide it.
         var bin = Directory.CreateDirectory(_tools.File("bin")).FullName;
         _tools.Script("bin/agentcron", $"#!/bin/sh\nexec dotnet {AgentCronProcess.Dll} \"$@\"\n");
-        File.WriteAllText(_home.File("config.yaml"), _model.ClaudeConfig(_tools.Path));
+        File.WriteAllText(_home.File("config.yaml"), _model.ClaudeConfig(_tools.Path) + $"""
+
+            Channels:
+              slack:
+                Token: env:AGENTCRON_TEST_SLACK_TOKEN
+                ApiBase: {_slack.Slack}
+            """);
         _model.Reply(
             toolCall,
             new FakeReply.Text("The deploy is still rolling out; I scheduled a follow-up in 2 seconds."),
@@ -54,6 +66,7 @@ public sealed class AgentFollowUpTests : IAsyncLifetime, IDisposable
         await using var daemon = await DaemonProcess.StartAsync(_home.Path, new Dictionary<string, string>
         {
             ["PATH"] = $"{bin}:{Environment.GetEnvironmentVariable("PATH")}",
+            ["AGENTCRON_TEST_SLACK_TOKEN"] = "xoxb-follow-up",
         });
 
         var created = await daemon.CliAsync([
@@ -80,6 +93,12 @@ public sealed class AgentFollowUpTests : IAsyncLifetime, IDisposable
         Assert.Equal("claudecode", followUp.GetProperty("agent").GetProperty("provider").GetString());
         Assert.Equal("The deploy of api-7 is green now.", followUpRun.GetProperty("output").GetString());
         Assert.Equal(firstRun.GetProperty("sessionId").GetString(), followUpRun.GetProperty("sessionId").GetString());
+
+        // Both answers are in the thread, the first run's and then its follow-up's.
+        var posts = await Eventually.GetAsync(() => Task.FromResult(_slack.SlackPosts is { Count: 2 } two ? two : null), TimeSpan.FromSeconds(60), "both answers posted to Slack");
+        Assert.All(posts, p => Assert.Equal(("C024BE91L", "1700000000.000100"), (p.Channel, p.Thread)));
+        Assert.Contains("I scheduled a follow-up in 2 seconds.", posts[0].Text, StringComparison.Ordinal);
+        Assert.Contains("The deploy of api-7 is green now.", posts[1].Text, StringComparison.Ordinal);
 
         // An agent that may run commands was told how to schedule follow-ups, with its thread filled in.
         if (posture.Contains("full"))
