@@ -3,7 +3,7 @@ namespace AgentCron.Core.Engine;
 /// <summary>The outbox's settings (configuration section <c>Deliveries</c>).</summary>
 public sealed record DeliveryOptions
 {
-    /// <summary>Tries of one delivery before it is dead. With the default delays they span about six hours.</summary>
+    /// <summary>Tries of one delivery before it is dead. With the default delays they span two to three hours.</summary>
     public int MaxAttempts { get; init; } = 10;
 
     /// <summary>Wait before the second try; doubles per try up to <see cref="RetryMaxDelay"/>, with jitter, or longer when the receiver says so.</summary>
