@@ -18,7 +18,8 @@ public sealed class AttemptExecutor(
     ILogger logger,
     RunLogFlusher flusher,
     ResultWriter results,
-    DeliveryPolicy deliveries)
+    DeliveryPolicy deliveries,
+    Action deliveriesWritten)
 {
     private readonly Random _random = new();
 
@@ -63,9 +64,23 @@ public sealed class AttemptExecutor(
             error = outcome.Error,
             durationMs = Math.Round((finished - started).TotalMilliseconds, 3),
         });
-        await results.WriteAsync(run, log.Drain(), current => stopped == StopReason.Shutdown
-            ? CompletionPolicy.Requeue(current, finished, "the daemon stopped while the attempt was running", options, _random)
-            : deliveries.Add(CompletionPolicy.Decide(current, outcome, finished, options, _random), current.Task));
+        var delivering = false;
+        await results.WriteAsync(run, log.Drain(), current =>
+        {
+            if (stopped == StopReason.Shutdown)
+            {
+                return CompletionPolicy.Requeue(current, finished, "the daemon stopped while the attempt was running", options, _random);
+            }
+
+            var completion = deliveries.Add(CompletionPolicy.Decide(current, outcome, finished, options, _random), current.Task);
+            delivering = completion.Deliveries.Count > 0;
+            return completion;
+        });
+        if (delivering)
+        {
+            // The result went with deliveries (or, fenced out, did not: then a look finds nothing new).
+            deliveriesWritten();
+        }
     }
 
     /// <summary>Runs the agent; returns how the attempt ended and, if something stopped it, what.</summary>

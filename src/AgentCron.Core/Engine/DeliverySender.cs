@@ -37,7 +37,11 @@ public sealed class DeliverySender(IAgentCronStore store, DeliveryPolicy policy,
         }
     }
 
-    /// <summary>One pass: claims what is due into the free slots and starts a try for each; returns how long to sleep.</summary>
+    /// <summary>
+    /// One pass: claims what is due into the free slots and starts a try for each; returns how long to sleep. It reads
+    /// when the next delivery is due before it claims, so a wake with nothing due (most wakes: any change to tasks wakes
+    /// every loop) costs one read, not a write transaction.
+    /// </summary>
     public async Task<TimeSpan> SendDueAsync(CancellationToken cancellationToken)
     {
         int free;
@@ -46,7 +50,19 @@ public sealed class DeliverySender(IAgentCronStore store, DeliveryPolicy policy,
             free = Options.Concurrency - _tries.Count;
         }
 
+        if (free <= 0)
+        {
+            // Every slot is trying: the end of a try wakes the loop.
+            return engine.MaxIdle;
+        }
+
         var now = time.GetUtcNow();
+        var due = await store.Deliveries.NextDueAsync(cancellationToken);
+        if (due is null || due > now)
+        {
+            return EngineLoop.Until(due, time, engine.MaxIdle);
+        }
+
         var claimed = await store.Deliveries.ClaimAsync(engine.NodeId, now, now + Options.TryTimeout + Margin, free, cancellationToken);
         foreach (var delivery in claimed)
         {
@@ -71,13 +87,8 @@ public sealed class DeliverySender(IAgentCronStore store, DeliveryPolicy policy,
                 TaskScheduler.Default);
         }
 
-        if (claimed.Count > 0 && claimed.Count == free)
-        {
-            // Full: the end of a try wakes the loop.
-            return engine.MaxIdle;
-        }
-
-        return EngineLoop.Until(await store.Deliveries.NextDueAsync(cancellationToken), time, engine.MaxIdle);
+        // Full now: the end of a try wakes the loop. Else look again at once: what is due next.
+        return claimed.Count == free ? engine.MaxIdle : TimeSpan.Zero;
     }
 
     private async Task TryAsync(ClaimedDelivery claimed, CancellationToken stopping)

@@ -9,10 +9,9 @@ namespace AgentCron.Core.Engine;
 /// a database that is away), the result is kept and written again, with growing pauses, until the store takes it;
 /// meanwhile its run stays held (<see cref="RunningAttempts"/>), so its lease is renewed and this daemon's reaper leaves
 /// it alone, and health says why it is degraded. Only a stopping daemon gives up (<see cref="GiveUpAsync"/>), after its
-/// shutdown grace: the run is then recovered when its lease runs out. <paramref name="written"/> is called after a result
-/// is written (it may have written deliveries).
+/// shutdown grace: the run is then recovered when its lease runs out.
 /// </summary>
-public sealed class ResultWriter(IAgentCronStore store, SchedulerOptions options, TimeProvider time, ILogger logger, EngineHealth health, Action written) : IDisposable
+public sealed class ResultWriter(IAgentCronStore store, SchedulerOptions options, TimeProvider time, ILogger logger, EngineHealth health) : IDisposable
 {
     /// <summary>Pauses between tries to write a result the store refused: from 1 s, doubling, at most 30 s.</summary>
     private static readonly TimeSpan RetryBase = TimeSpan.FromSeconds(1);
@@ -40,13 +39,9 @@ public sealed class ResultWriter(IAgentCronStore store, SchedulerOptions options
                         logger.LogWarning("Run {RunId} attempt {Attempt} no longer holds its lease: it was taken over, or an earlier try wrote the result after all; nothing more is written", run.Id, run.Attempt);
                     }
                 }
-                else
+                else if (failures > 0)
                 {
-                    written();
-                    if (failures > 0)
-                    {
-                        logger.LogInformation("The result of run {RunId} attempt {Attempt} was written after {Failures} failed tries", run.Id, run.Attempt, failures);
-                    }
+                    logger.LogInformation("The result of run {RunId} attempt {Attempt} was written after {Failures} failed tries", run.Id, run.Attempt, failures);
                 }
 
                 health.Resolve(problem);

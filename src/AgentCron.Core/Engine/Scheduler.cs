@@ -36,8 +36,8 @@ public sealed class Scheduler : IEngine, IAsyncDisposable
         Attempts = new RunningAttempts();
         Leases = new LeaseKeeper(store, Attempts, options, time, logger, Health);
         Deliveries = new DeliverySender(store, deliveries, options, time, logger, Health);
-        Results = new ResultWriter(store, options, time, logger, Health, Deliveries.Wake);
-        var executor = new AttemptExecutor(store, runners, options, environment, time, logger, new RunLogFlusher(store.Logs, time, logger), Results, deliveries);
+        Results = new ResultWriter(store, options, time, logger, Health);
+        var executor = new AttemptExecutor(store, runners, options, environment, time, logger, new RunLogFlusher(store.Logs, time, logger), Results, deliveries, Deliveries.Wake);
         Dispatcher = new Dispatcher(store, Attempts, executor, Results, options, time, logger, Health);
         Planner = new Planner(store, options, time, logger, Health, () =>
         {

@@ -13,7 +13,7 @@ public sealed record DeliveryTarget(string Channel, string? To, string? Thread)
     public static DeliveryTarget Parse(string text, string field)
     {
         var parts = text.Trim().Split(':', 3);
-        if (parts.Any(string.IsNullOrWhiteSpace))
+        if (parts.Any(string.IsNullOrWhiteSpace) || text.Any(char.IsControl))
         {
             throw new InvalidFieldException(field, $"'{text}' is not a delivery target; write NAME, NAME:CHANNEL or NAME:CHANNEL:THREAD, where NAME is a channel configured under Channels (e.g. ops-hook, slack:C024BE91L)");
         }
