@@ -26,15 +26,7 @@ public sealed class DeliveryTests : IAsyncLifetime, IDisposable
     {
         Environment.SetEnvironmentVariable(_tokenVariable, SlackToken);
         File.WriteAllText(_home.File("hook.secret"), "whsec_" + Convert.ToBase64String(new byte[32]));
-        File.WriteAllText(_home.File("config.yaml"), $"""
-            Channels:
-              slack:
-                Token: env:{_tokenVariable}
-                ApiBase: {_platforms.Slack}
-              hook:
-                Type: webhook
-                Url: {_platforms.Hook}
-                Secret: file:hook.secret
+        File.WriteAllText(_home.File("config.yaml"), _platforms.SlackAndHookYaml(_tokenVariable, "hook.secret") + """
             Deliveries:
               RetryBaseDelay: 00:00:01
               PublicUrl: https://agentcron.example/

@@ -42,6 +42,22 @@ public sealed partial class FakePlatforms : IAsyncDisposable
     public IReadOnlyList<(string Id, JsonElement Body)> HookPosts =>
         [.. Requests.Where(r => r.PathAndQuery == "/hook").Select(r => (r.Headers["webhook-id"]!, JsonDocument.Parse(r.Body).RootElement))];
 
+    /// <summary>
+    /// A config.yaml <c>Channels</c> section naming this server: a Slack channel <c>slack</c> (its token in the environment
+    /// variable <paramref name="tokenVariable"/>) and a webhook <c>hook</c> (its secret in <paramref name="hookSecretFile"/>).
+    /// </summary>
+    public string SlackAndHookYaml(string tokenVariable, string hookSecretFile) => $"""
+        Channels:
+          slack:
+            Token: env:{tokenVariable}
+            ApiBase: {Slack}
+          hook:
+            Type: webhook
+            Url: {Hook}
+            Secret: file:{hookSecretFile}
+
+        """;
+
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     private FakeHttpReply Respond(FakeHttpRequest request)

@@ -113,15 +113,7 @@ public sealed class DeliveryEndToEndTests : IAsyncLifetime, IDisposable
     {
         var home = Directory.CreateDirectory(_dir.File(name)).FullName;
         File.WriteAllText(Path.Combine(home, "hook.secret"), "whsec_" + Convert.ToBase64String(new byte[32]));
-        File.WriteAllText(Path.Combine(home, "config.yaml"), $"""
-            Channels:
-              slack:
-                Token: env:AGENTCRON_TEST_SLACK_TOKEN
-                ApiBase: {_platforms.Slack}
-              hook:
-                Type: webhook
-                Url: {_platforms.Hook}
-                Secret: file:hook.secret
+        File.WriteAllText(Path.Combine(home, "config.yaml"), _platforms.SlackAndHookYaml("AGENTCRON_TEST_SLACK_TOKEN", "hook.secret") + """
             Deliveries:
               RetryBaseDelay: 00:00:01
               RetryMaxDelay: 00:00:02
