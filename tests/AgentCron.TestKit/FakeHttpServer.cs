@@ -20,7 +20,7 @@ public sealed record FakeHttpReply(int Status, string Body = "", string ContentT
 /// </summary>
 public sealed class FakeHttpServer : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Func<FakeHttpRequest, Task<FakeHttpReply>> _respond;
     private readonly List<FakeHttpRequest> _requests = [];
     private readonly Task _loop;
@@ -28,15 +28,17 @@ public sealed class FakeHttpServer : IAsyncDisposable
     public FakeHttpServer(Func<FakeHttpRequest, Task<FakeHttpReply>> respond)
     {
         _respond = respond;
-        // HttpListener needs a fixed port; take a free one and retry on the rare race.
+        // HttpListener needs a fixed port; take a free one and retry on the rare race, with a new listener each time: one
+        // that failed to start keeps its prefix registered, and closing it later fails when another process holds the port.
         for (var attempt = 0; ; attempt++)
         {
             Port = LoopbackPort.Free();
-            _listener.Prefixes.Clear();
-            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
             try
             {
-                _listener.Start();
+                listener.Start();
+                _listener = listener;
                 break;
             }
             catch (HttpListenerException) when (attempt < 5)
@@ -69,7 +71,16 @@ public sealed class FakeHttpServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _listener.Stop();
-        _listener.Close();
+        try
+        {
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // Closing a stopped listener unregisters its prefix again, which on Linux binds the port anew; when another
+            // server (another test's) has taken the port meanwhile, that fails — with nothing left to release.
+        }
+
         await _loop;
     }
 
