@@ -16,6 +16,8 @@ install_prerequisites() {
   command -v bwrap >/dev/null || missing+=(bubblewrap)
   # The PostgreSQL store's tests start a throwaway cluster with the server binaries (initdb, pg_ctl) of Debian's package.
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+  # The web UI's tests drive the system's headless Chromium through Playwright (never a downloaded browser).
+  command -v chromium >/dev/null || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

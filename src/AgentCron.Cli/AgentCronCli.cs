@@ -31,6 +31,7 @@ public static class AgentCronCli
             PreviewCommand.Create(context),
             AgentsCommand.Create(context),
             NodesCommand.Create(context),
+            UiCommand.Create(context),
             PromptCommand.Create(context),
             McpCommand.Create(context),
         };

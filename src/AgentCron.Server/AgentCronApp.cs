@@ -7,6 +7,7 @@ using AgentCron.Core.Tasks;
 using AgentCron.Core.Time;
 using AgentCron.Server.Api;
 using AgentCron.Server.Hosting;
+using AgentCron.Server.Ui;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -99,6 +100,9 @@ public sealed class AgentCronApp : IAsyncDisposable
         services.AddSingleton<IEngine>(sp => sp.GetRequiredService<Scheduler>());
         services.AddSingleton<TaskService>();
         services.AddSingleton<DeliveryService>();
+        services.AddSingleton<Ui.UiSessions>();
+        services.AddRazorComponents();
+        services.AddAntiforgery(o => o.Cookie.SameSite = SameSiteMode.Strict);
         services.AddSingleton(new ApiToken(token));
         services.AddProblemDetails();
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -113,7 +117,10 @@ public sealed class AgentCronApp : IAsyncDisposable
         var web = builder.Build();
         web.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = Problems.HandleAsync, StatusCodeSelector = Problems.StatusOf });
         web.UseStatusCodePages(Problems.StatusCodePageAsync);
+        web.UseUiSessions();
+        web.UseAntiforgery();
         web.MapAgentCronApi();
+        web.MapAgentCronUi();
         return new AgentCronApp(web, home, token);
     }
 

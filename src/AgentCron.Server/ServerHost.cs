@@ -81,7 +81,7 @@ public static class ServerHost
             AgentCron is running (store {StoreFactory.Describe(app.Store)}).
               Listening: {string.Join(", ", app.Addresses)}
               API:       {url}/api   (OpenAPI: {url}/openapi/v1.json)
-              UI:        {url}/   (a start page for now; the full web UI is a later milestone)
+              UI:        {app.Services.GetRequiredService<Ui.UiSessions>().NewLink(app.Address)}   (signs this browser in, once, within 15 minutes; 'agentcron ui' prints a new one)
               Token:     {AgentCronPaths.TokenFile(app.Home)}
               Sandbox:   {app.Sandbox.Note}
               Try:       AGENTCRON_URL={url} AGENTCRON_HOME={app.Home} {(string.IsNullOrWhiteSpace(cli) ? "agentcron" : cli)} task list

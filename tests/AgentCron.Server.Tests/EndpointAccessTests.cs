@@ -75,14 +75,15 @@ public sealed class RunTokenDaemonFixture : IAsyncLifetime, IDisposable
 /// </summary>
 public sealed class EndpointAccessTests(RunTokenDaemonFixture fixture) : IClassFixture<RunTokenDaemonFixture>
 {
-    /// <summary>The routes that need no token (docs/api.md): health, and the start page, which shows no data.</summary>
-    private static readonly HashSet<string> Open = ["GET /api/health", "GET /"];
+    /// <summary>The routes that need no token (docs/api.md): health, and the web UI's sign-in page and assets, which show no data.</summary>
+    private static readonly HashSet<string> Open = ["GET /api/health", "GET /sign-in", "GET /ui/app.css", "GET /ui/app.js"];
 
     private const string TaskBody = """{"instructions":"x","trigger":{"in":"1h"},"agent":{"command":"true"}}""";
 
     private ApiClient Api => fixture.Api;
 
-    private IReadOnlyList<MappedRoute> Routes => MappedRoute.Of(fixture.Daemon.App);
+    /// <summary>The API's routes; the web UI's pages need its cookie instead (<see cref="UiAccessTests"/>).</summary>
+    private IReadOnlyList<MappedRoute> Routes => [.. MappedRoute.Of(fixture.Daemon.App).Where(r => !r.Ui)];
 
     [Fact]
     public async Task EveryMappedRoute_Returns401_WhenTheTokenIsMissingOrWrong()
@@ -161,6 +162,7 @@ public sealed class EndpointAccessTests(RunTokenDaemonFixture fixture) : IClassF
             ["GET /api/deliveries/{id}"] = (false, "/api/deliveries/d_missing", null),
             ["POST /api/deliveries/{id}/retry"] = (false, "/api/deliveries/d_missing/retry", null),
             ["GET /api/nodes"] = (false, "/api/nodes", null),
+            ["POST /api/ui/link"] = (false, "/api/ui/link", null),
             ["GET /api/preview"] = (true, "/api/preview?every=1h", null),
             ["GET /api/runs"] = (true, "/api/runs", null),
             ["GET /api/runs/{id}"] = (true, $"/api/runs/{run}", null),

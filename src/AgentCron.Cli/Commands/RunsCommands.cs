@@ -180,7 +180,7 @@ internal static class RunsCommands
     {
         foreach (var entry in entries)
         {
-            var (line, isStderr) = RunText.LogLine(entry);
+            var (line, isStderr) = entry.Line();
             await (isStderr ? context.Error : context.Out).WriteLineAsync(line);
         }
     }

@@ -86,24 +86,6 @@ public static class RunText
         return text;
     }
 
-    /// <summary>
-    /// A log entry as a line: the text of <c>stdout</c> and <c>stderr</c> entries as the agent wrote it (the caller
-    /// sends stderr to stderr), <c>[type] {compact json}</c> for every other entry.
-    /// </summary>
-    public static (string Line, bool IsStderr) LogLine(LogEntryView entry)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        if (entry.Type is "stdout" or "stderr"
-            && entry.Data.ValueKind == JsonValueKind.Object
-            && entry.Data.TryGetProperty("text", out var text)
-            && text.ValueKind == JsonValueKind.String)
-        {
-            return (text.GetString() ?? "", entry.Type == "stderr");
-        }
-        var data = entry.Data.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? "" : " " + Client.Json.Compact(entry.Data);
-        return ($"[{entry.Type}]{data}", false);
-    }
-
     private static string Outcome(RunView r) =>
         r.Status is "succeeded" ? r.Summary ?? TimeText.None : r.Error ?? r.Summary ?? TimeText.None;
 }

@@ -193,9 +193,30 @@ public sealed record ChannelView(string Name, string Type, string? DefaultTo, st
 /// <summary>What a test message did: delivered (with the receiver's id) or not, and why.</summary>
 public sealed record ChannelTestView(string Channel, bool Delivered, string? RemoteId, string? Error);
 
+/// <summary>A one-time sign-in link to the web UI.</summary>
+public sealed record UiLinkView(Uri Url);
+
 public sealed record LogEntryView(long Seq, DateTimeOffset At, int Attempt, string Type, JsonElement Data)
 {
+    /// <summary>Compact JSON that keeps '+', '&lt;', '&amp;' and non-ASCII text readable (for terminals; HTML encodes it itself).</summary>
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static LogEntryView From(RunLogEvent e) => new(e.Seq, e.At, e.Attempt, e.Type, e.Data);
+
+    /// <summary>
+    /// The entry as a line: the text of <c>stdout</c> and <c>stderr</c> entries as the agent wrote it (and which of the
+    /// two), <c>[type] {compact json}</c> for every other entry.
+    /// </summary>
+    public (string Line, bool IsStderr) Line()
+    {
+        if (Type is "stdout" or "stderr" && Data.ValueKind == JsonValueKind.Object && Data.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
+        {
+            return (text.GetString() ?? "", Type == "stderr");
+        }
+
+        var data = Data.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? "" : " " + JsonSerializer.Serialize(Data, Readable);
+        return ($"[{Type}]{data}", false);
+    }
 }
 
 /// <summary>An agent provider as <c>GET /api/agents</c> lists it.</summary>

@@ -14,13 +14,14 @@ public static class AgentsApi
         return api;
     }
 
-    private static async Task<Ok<IReadOnlyList<AgentView>>> ListAsync(IEnumerable<IAgentRunner> runners, RunnerRegistry registry, CancellationToken cancellationToken)
-    {
-        var views = await Task.WhenAll(runners.OrderBy(r => r.Provider, StringComparer.Ordinal).Select(async runner =>
+    private static async Task<Ok<IReadOnlyList<AgentView>>> ListAsync(IEnumerable<IAgentRunner> runners, RunnerRegistry registry, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await DescribeAsync(runners, registry, cancellationToken));
+
+    /// <summary>The providers as the API and the web UI show them.</summary>
+    internal static async Task<IReadOnlyList<AgentView>> DescribeAsync(IEnumerable<IAgentRunner> runners, RunnerRegistry registry, CancellationToken cancellationToken) =>
+        await Task.WhenAll(runners.OrderBy(r => r.Provider, StringComparer.Ordinal).Select(async runner =>
         {
             var info = await runner.DescribeAsync(cancellationToken);
             return new AgentView(runner.Provider, runner.Aliases, runner.Provider == registry.DefaultProvider, info.Available, info.Path, info.Version, info.Note);
         }));
-        return TypedResults.Ok<IReadOnlyList<AgentView>>(views);
-    }
 }

@@ -15,11 +15,15 @@ public static class NodesApi
         return api;
     }
 
-    private static async Task<Ok<IReadOnlyList<NodeView>>> ListAsync(IAgentCronStore store, Scheduler scheduler, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<NodeView>>> ListAsync(IAgentCronStore store, Scheduler scheduler, TimeProvider time, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await ViewsAsync(store, scheduler, time, cancellationToken));
+
+    /// <summary>The nodes as the API and the web UI show them.</summary>
+    internal static async Task<IReadOnlyList<NodeView>> ViewsAsync(IAgentCronStore store, Scheduler scheduler, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var nodes = await store.Nodes.ListAsync(cancellationToken);
-        return TypedResults.Ok<IReadOnlyList<NodeView>>([.. nodes.Select(n => View(n, now, scheduler.Options))]);
+        return [.. nodes.Select(n => View(n, now, scheduler.Options))];
     }
 
     /// <summary>A node not seen for a whole lease has not renewed its leases either: to the others it is gone.</summary>

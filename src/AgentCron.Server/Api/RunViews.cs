@@ -10,6 +10,13 @@ internal static class RunViews
     public static async Task<RunView> OneAsync(TaskRun run, ITaskStore tasks, CancellationToken cancellationToken) =>
         RunView.From(run, (await tasks.FindAsync(run.TaskId, cancellationToken))?.Slug);
 
+    /// <summary>A run with its deliveries (all of them: a run has one per target and kind), as <c>runs show</c> and the web UI show it.</summary>
+    public static async Task<RunView> WithDeliveriesAsync(TaskRun run, IAgentCronStore store, CancellationToken cancellationToken)
+    {
+        var deliveries = await store.Deliveries.ListAsync(new DeliveryQuery(run.Id, Limit: 1000), cancellationToken);
+        return await OneAsync(run, store.Tasks, cancellationToken) with { Deliveries = [.. deliveries.Items.Reverse().Select(DeliveryView.From)] };
+    }
+
     /// <summary>Reads each task once, however many of its runs the page holds.</summary>
     public static async Task<List<RunView>> ManyAsync(IReadOnlyList<TaskRun> runs, ITaskStore tasks, CancellationToken cancellationToken)
     {

@@ -30,13 +30,8 @@ public static class RunsApi
         return TypedResults.Ok(new PageView<RunView>(await RunViews.ManyAsync(page.Items, store.Tasks, cancellationToken), page.NextCursor));
     }
 
-    /// <summary>A run with its deliveries (every page of them: a run has one per target and kind).</summary>
-    private static async Task<Ok<RunView>> GetAsync(string id, TaskService service, IAgentCronStore store, CancellationToken cancellationToken)
-    {
-        var view = await RunViews.OneAsync(await service.GetRunAsync(id, cancellationToken), store.Tasks, cancellationToken);
-        var deliveries = await store.Deliveries.ListAsync(new DeliveryQuery(id, Limit: 1000), cancellationToken);
-        return TypedResults.Ok(view with { Deliveries = [.. deliveries.Items.Reverse().Select(DeliveryView.From)] });
-    }
+    private static async Task<Ok<RunView>> GetAsync(string id, TaskService service, IAgentCronStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await RunViews.WithDeliveriesAsync(await service.GetRunAsync(id, cancellationToken), store, cancellationToken));
 
     private static async Task<Ok<LogView>> LogAsync(string id, TaskService service, IAgentCronStore store, string? after, string? limit, CancellationToken cancellationToken)
     {
@@ -46,7 +41,8 @@ public static class RunsApi
         return TypedResults.Ok(new LogView([.. entries.Select(LogEntryView.From)], entries.Count > 0 ? entries[^1].Seq : from, run.IsFinished));
     }
 
-    private static async Task StreamAsync(string id, HttpContext http, TaskService service, IAgentCronStore store, TimeProvider time, IHostApplicationLifetime lifetime, string? after, CancellationToken requestAborted)
+    /// <summary>The log stream; the web UI maps it too, behind its sign-in.</summary>
+    internal static async Task StreamAsync(string id, HttpContext http, TaskService service, IAgentCronStore store, TimeProvider time, IHostApplicationLifetime lifetime, string? after, CancellationToken requestAborted)
     {
         // A stream also ends when the daemon stops, so it never holds up a shutdown.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);

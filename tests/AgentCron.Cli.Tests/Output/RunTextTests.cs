@@ -56,19 +56,19 @@ public sealed class RunTextTests
     [Fact]
     public void LogLine_PrintsText_WhenStdout()
     {
-        Assert.Equal(("hello world", false), RunText.LogLine(Entry("stdout", """{"text":"hello world"}""")));
+        Assert.Equal(("hello world", false), Entry("stdout", """{"text":"hello world"}""").Line());
     }
 
     [Fact]
     public void LogLine_MarksStderr_WhenStderr()
     {
-        Assert.Equal(("oops", true), RunText.LogLine(Entry("stderr", """{"text":"oops"}""")));
+        Assert.Equal(("oops", true), Entry("stderr", """{"text":"oops"}""").Line());
     }
 
     [Fact]
     public void LogLine_PrintsTypeAndCompactJson_WhenOtherEvent()
     {
         Assert.Equal(("""[attempt.finished] {"exitCode":0,"status":"succeeded"}""", false),
-            RunText.LogLine(Entry("attempt.finished", """{ "exitCode": 0, "status": "succeeded" }""")));
+            Entry("attempt.finished", """{ "exitCode": 0, "status": "succeeded" }""").Line());
     }
 }

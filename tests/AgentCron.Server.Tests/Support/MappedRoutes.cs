@@ -4,8 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentCron.Server.Tests.Support;
 
-/// <summary>One method and route pattern the daemon maps, e.g. <c>POST /api/tasks/{id}/cancel</c>.</summary>
-public sealed partial record MappedRoute(string Method, string Pattern)
+/// <summary>One method and route pattern the daemon maps, e.g. <c>POST /api/tasks/{id}/cancel</c>; <paramref name="Ui"/>: a web UI page (cookie, not token).</summary>
+public sealed partial record MappedRoute(string Method, string Pattern, bool Ui = false)
 {
     /// <summary>The route's parameter names (<c>id</c>, <c>documentName</c>).</summary>
     public IReadOnlyList<string> Parameters => [.. ParameterPattern().Matches(Pattern).Select(m => m.Groups[1].Value)];
@@ -22,7 +22,7 @@ public sealed partial record MappedRoute(string Method, string Pattern)
         .. app.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"])
-                .Select(method => new MappedRoute(method, "/" + e.RoutePattern.RawText!.Trim('/'))))
+                .Select(method => new MappedRoute(method, "/" + e.RoutePattern.RawText!.Trim('/'), e.Metadata.GetMetadata<Ui.UiRoutes.UiPage>() is not null)))
             .Distinct()
             .OrderBy(r => r.Pattern, StringComparer.Ordinal)
             .ThenBy(r => r.Method, StringComparer.Ordinal),
