@@ -63,6 +63,21 @@ public sealed class PageTests : IClassFixture<UiDaemon>
     }
 
     [Fact]
+    public async Task Pages_AreReadableWithoutJavaScript()
+    {
+        var task = await _ui.CreateTaskAsync(new { name = "no script needed", instructions = "x", agent = new { command = "echo plain output" }, trigger = new { every = "1h" }, runNow = true });
+        await TestKit.Eventually.TrueAsync(async () => (await _ui.RunAsync(task.RunId!)).Status == "succeeded", TimeSpan.FromSeconds(60), "the run to finish");
+        var page = await _ui.SignedInPageAsync(new() { BaseURL = _ui.Address.ToString(), JavaScriptEnabled = false });
+
+        await page.GotoAsync("/");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "no script needed" })).ToBeVisibleAsync();
+        await Expect(page.Locator("time").First).ToContainTextAsync("UTC");
+        await page.GotoAsync($"/runs/{task.RunId}");
+        await Expect(page.Locator(".markdown")).ToContainTextAsync("plain output");
+        await Expect(page.GetByText("Attempt 1: started")).ToContainTextAsync("succeeded");
+    }
+
+    [Fact]
     public async Task TasksList_ShowsANewTask_WithoutAReload()
     {
         var page = await _ui.SignedInPageAsync();
