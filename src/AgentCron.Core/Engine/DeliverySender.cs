@@ -8,8 +8,8 @@ namespace AgentCron.Core.Engine;
 /// The outbox sender: claims due deliveries (<see cref="IDeliveryStore.ClaimAsync"/>, as many as it has free slots),
 /// tries each on its channel in the background, and writes each try's outcome as <see cref="DeliveryPolicy.AfterTry"/>
 /// decides it. It sleeps until the next delivery is due or it is woken (a run finished with deliveries, a retry). A slow
-/// or dead channel holds only its own tries — each bounded by <see cref="DeliveryOptions.TryTimeout"/> — never runs or
-/// other channels.
+/// or dead channel holds only its own tries — each bounded by <see cref="DeliveryOptions.TryTimeout"/>, and at most half
+/// the slots (<see cref="PerChannel"/>) — never runs or other channels.
 /// </summary>
 public sealed class DeliverySender(IAgentCronStore store, DeliveryPolicy policy, SchedulerOptions engine, TimeProvider time, ILogger logger, EngineHealth health)
 {
@@ -19,9 +19,13 @@ public sealed class DeliverySender(IAgentCronStore store, DeliveryPolicy policy,
     private readonly WakeSignal _wake = new();
     private readonly Lock _lock = new();
     private readonly HashSet<Task> _tries = [];
+    private readonly Dictionary<string, int> _perChannel = new(StringComparer.Ordinal);
     private readonly Random _random = new();
 
     private DeliveryOptions Options => policy.Options;
+
+    /// <summary>Tries one channel may have in progress at once: half the slots, so a channel that hangs leaves the rest to the others.</summary>
+    private int PerChannel => Math.Max(1, Options.Concurrency / 2);
 
     public void Wake() => _wake.Set();
 
@@ -45,9 +49,14 @@ public sealed class DeliverySender(IAgentCronStore store, DeliveryPolicy policy,
     public async Task<TimeSpan> SendDueAsync(CancellationToken cancellationToken)
     {
         int free;
+        List<string> skipping;
         lock (_lock)
         {
             free = Options.Concurrency - _tries.Count;
+            // Claim no more than the busiest channel that may still take tries can take, so none goes over its share.
+            var busiest = _perChannel.Values.Where(n => n < PerChannel).DefaultIfEmpty(0).Max();
+            free = Math.Min(free, PerChannel - busiest);
+            skipping = [.. _perChannel.Where(c => c.Value >= PerChannel).SelectMany(c => Names(c.Key))];
         }
 
         if (free <= 0)
@@ -63,12 +72,15 @@ public sealed class DeliverySender(IAgentCronStore store, DeliveryPolicy policy,
             return EngineLoop.Until(due, time, engine.MaxIdle);
         }
 
-        var claimed = await store.Deliveries.ClaimAsync(engine.NodeId, now, now + Options.TryTimeout + Margin, free, cancellationToken);
+        var claimed = await store.Deliveries.ClaimAsync(engine.NodeId, now, now + Options.TryTimeout + Margin, free, skipping, cancellationToken);
         foreach (var delivery in claimed)
         {
-            var attempt = Task.Run(() => TryAsync(delivery, cancellationToken), CancellationToken.None);
+            var channel = policy.Channels.Find(delivery.Delivery.Target.Channel)?.Name ?? "";
+            Task attempt;
             lock (_lock)
             {
+                _perChannel[channel] = _perChannel.GetValueOrDefault(channel) + 1;
+                attempt = Task.Run(() => TryAsync(delivery, cancellationToken), CancellationToken.None);
                 _tries.Add(attempt);
             }
 
@@ -78,6 +90,10 @@ public sealed class DeliverySender(IAgentCronStore store, DeliveryPolicy policy,
                     lock (_lock)
                     {
                         _tries.Remove(done);
+                        if (--_perChannel[channel] == 0)
+                        {
+                            _perChannel.Remove(channel);
+                        }
                     }
 
                     _wake.Set();
@@ -87,9 +103,16 @@ public sealed class DeliverySender(IAgentCronStore store, DeliveryPolicy policy,
                 TaskScheduler.Default);
         }
 
-        // Full now: the end of a try wakes the loop. Else look again at once: what is due next.
-        return claimed.Count == free ? engine.MaxIdle : TimeSpan.Zero;
+        // Nothing claimable although something is due (its channel is busy), or every slot taken: the end of a try wakes
+        // the loop. Else look again at once: what is due next.
+        return claimed.Count == 0 || claimed.Count == free ? engine.MaxIdle : TimeSpan.Zero;
     }
+
+    /// <summary>The names a target may give <paramref name="channel"/> by: its own, and its type when it is the only one of that type.</summary>
+    private IEnumerable<string> Names(string channel) =>
+        policy.Channels.Find(channel) is { } found
+            ? policy.Channels.Find(found.Type) == found ? [found.Name, found.Type] : [found.Name]
+            : [];
 
     private async Task TryAsync(ClaimedDelivery claimed, CancellationToken stopping)
     {

@@ -18,7 +18,8 @@ public sealed record DeliveryTarget(string Channel, string? To, string? Thread)
             throw new InvalidFieldException(field, $"'{text}' is not a delivery target; write NAME, NAME:CHANNEL or NAME:CHANNEL:THREAD, where NAME is a channel configured under Channels (e.g. ops-hook, slack:C024BE91L)");
         }
 
-        return new DeliveryTarget(parts[0], parts.Length > 1 ? parts[1] : null, parts.Length > 2 ? parts[2] : null);
+        // Channel names are lower case (config.yaml's keys are matched in any case).
+        return new DeliveryTarget(parts[0].ToLowerInvariant(), parts.Length > 1 ? parts[1] : null, parts.Length > 2 ? parts[2] : null);
     }
 
     /// <summary>The target a task's chat thread is delivered to: the thread's platform names the channel.</summary>

@@ -31,9 +31,11 @@ public interface IDeliveryStore
     /// <summary>
     /// Takes up to <paramref name="limit"/> pending deliveries due at <paramref name="now"/>, oldest due first, for a try
     /// by <paramref name="owner"/>: each one's attempts counted up, its next try moved to <paramref name="tryUntil"/> (so
-    /// a try its daemon never ends is made again then) and its owner set. Two callers never get the same try.
+    /// a try its daemon never ends is made again then) and its owner set. Two callers never get the same try. Deliveries
+    /// whose target names one of <paramref name="skipping"/> as its channel are left for later (a channel with as many
+    /// tries in progress as it may have).
     /// </summary>
-    Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(string owner, DateTimeOffset now, DateTimeOffset tryUntil, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(string owner, DateTimeOffset now, DateTimeOffset tryUntil, int limit, IReadOnlyCollection<string> skipping, CancellationToken cancellationToken);
 
     /// <summary>
     /// Writes how the try of <paramref name="claimed"/> ended — only if it is still the latest try and its owner's

@@ -31,19 +31,21 @@ internal sealed class SqlDeliveryStore(IStoreDatabase db, StoreStatements statem
                 .PageAsync(Dialect, connection, $"SELECT {Columns} FROM deliveries", "id DESC", query.Limit, Read, d => d.Id, ct),
             cancellationToken);
 
-    public Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(string owner, DateTimeOffset now, DateTimeOffset tryUntil, int limit, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(string owner, DateTimeOffset now, DateTimeOffset tryUntil, int limit, IReadOnlyCollection<string> skipping, CancellationToken cancellationToken) =>
         limit <= 0 ? Task.FromResult<IReadOnlyList<ClaimedDelivery>>([]) : db.WriteAsync<IReadOnlyList<ClaimedDelivery>>(async (write, ct) =>
         {
+            // A target is NAME or NAME:…; compared as text, not LIKE, since a name may hold '_'.
+            var skip = skipping.Select((name, i) => (Sql: $" AND target <> @skip{i} AND substr(target, 1, length(@skip{i}) + 1) <> @skip{i} || ':'", Parameter: Dialect.Text($"skip{i}", name))).ToList();
             var claimed = await Dialect.QueryAsync(
                 write.Connection,
                 $"""
                 UPDATE deliveries SET attempts = attempts + 1, lease_owner = @owner, next_attempt_at = @until
                 WHERE id IN (
-                    SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= @now
+                    SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= @now{string.Concat(skip.Select(s => s.Sql))}
                     ORDER BY next_attempt_at, id LIMIT @limit{Dialect.ForUpdateSkipLocked})
                 RETURNING {Columns}
                 """,
-                [Dialect.Text("owner", owner), Dialect.Instant("until", tryUntil), Dialect.Instant("now", now), Dialect.Int("limit", limit)],
+                [Dialect.Text("owner", owner), Dialect.Instant("until", tryUntil), Dialect.Instant("now", now), Dialect.Int("limit", limit), .. skip.Select(s => s.Parameter)],
                 Read,
                 ct);
             if (claimed.Count == 0)

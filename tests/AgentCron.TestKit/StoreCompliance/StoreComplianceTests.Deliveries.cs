@@ -70,7 +70,7 @@ public abstract partial class StoreComplianceTests
 
         var other = await OpenMigratedAsync();
         var now = T0.AddSeconds(15);
-        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => (i % 2 == 0 ? Store : other).Deliveries.ClaimAsync($"node-{i}", now, now.AddMinutes(2), 3, None)));
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => (i % 2 == 0 ? Store : other).Deliveries.ClaimAsync($"node-{i}", now, now.AddMinutes(2), 3, [], None)));
 
         var claimed = claims.SelectMany(c => c).ToList();
         Assert.Equal(16, claimed.Count);
@@ -81,8 +81,27 @@ public abstract partial class StoreComplianceTests
             Assert.Equal((1, now.AddMinutes(2)), (c.Delivery.Attempts, c.Delivery.NextAttemptAt));
             Assert.Equal((task.Id, task.Name, c.Delivery.RunId, "succeeded", "done"), (c.Result.TaskId, c.Result.TaskName, c.Result.RunId, c.Result.Status, c.Result.Output));
         });
-        Assert.Empty(await Store.Deliveries.ClaimAsync("node-x", now, now.AddMinutes(2), 10, None));
+        Assert.Empty(await Store.Deliveries.ClaimAsync("node-x", now, now.AddMinutes(2), 10, [], None));
         Assert.Equal(T0.AddSeconds(16), await Store.Deliveries.NextDueAsync(None));
+    }
+
+    [Fact]
+    public async Task ClaimAsync_LeavesTheDeliveriesOfSkippedChannels_ByNameWithOrWithoutAPlace()
+    {
+        var task = await CreateTaskAsync();
+        var run = await CompleteWithAsync(
+            task,
+            T0,
+            new NewDelivery(Slack, DeliveryKind.Result),
+            new NewDelivery(new DeliveryTarget("slack", null, null), DeliveryKind.Result),
+            new NewDelivery(new DeliveryTarget("slack_x", "C1", null), DeliveryKind.Result),
+            new NewDelivery(Hook, DeliveryKind.Result));
+
+        var claimed = await Store.Deliveries.ClaimAsync("node-a", T0, T0.AddMinutes(2), 10, ["slack", "hook"], None);
+
+        Assert.Equal(["slack_x:C1"], claimed.Select(c => c.Delivery.Target.ToString()));
+        Assert.Equal(3, (await Store.Deliveries.ClaimAsync("node-a", T0, T0.AddMinutes(2), 10, [], None)).Count);
+        Assert.Equal(4, (await Store.Deliveries.ListAsync(new DeliveryQuery(run.Id), None)).Items.Count);
     }
 
     [Fact]
@@ -90,10 +109,10 @@ public abstract partial class StoreComplianceTests
     {
         var task = await CreateTaskAsync();
         var run = await CompleteWithAsync(task, T0, new NewDelivery(Slack, DeliveryKind.Result));
-        var lost = Assert.Single(await Store.Deliveries.ClaimAsync("node-a", T0, T0.AddMinutes(2), 5, None)).Delivery;
-        Assert.Empty(await Store.Deliveries.ClaimAsync("node-b", T0.AddMinutes(1), T0.AddMinutes(3), 5, None));
+        var lost = Assert.Single(await Store.Deliveries.ClaimAsync("node-a", T0, T0.AddMinutes(2), 5, [], None)).Delivery;
+        Assert.Empty(await Store.Deliveries.ClaimAsync("node-b", T0.AddMinutes(1), T0.AddMinutes(3), 5, [], None));
 
-        var retaken = Assert.Single(await Store.Deliveries.ClaimAsync("node-b", T0.AddMinutes(2), T0.AddMinutes(4), 5, None)).Delivery;
+        var retaken = Assert.Single(await Store.Deliveries.ClaimAsync("node-b", T0.AddMinutes(2), T0.AddMinutes(4), 5, [], None)).Delivery;
 
         Assert.Equal(2, retaken.Attempts);
         Assert.False(await Store.Deliveries.FinishTryAsync(lost, Delivered(T0.AddMinutes(2), "ts-lost"), None));
@@ -109,11 +128,11 @@ public abstract partial class StoreComplianceTests
     {
         var task = await CreateTaskAsync();
         var run = await CompleteWithAsync(task, T0, new NewDelivery(Slack, DeliveryKind.Result));
-        var first = Assert.Single(await Store.Deliveries.ClaimAsync("node-a", T0, T0.AddMinutes(2), 5, None)).Delivery;
+        var first = Assert.Single(await Store.Deliveries.ClaimAsync("node-a", T0, T0.AddMinutes(2), 5, [], None)).Delivery;
         await Store.Deliveries.FinishTryAsync(first, new DeliveryDecision(DeliveryStatus.Pending, T0.AddMinutes(5), 2, "ts-first", "Slack answered 503", null), None);
 
-        Assert.Empty(await Store.Deliveries.ClaimAsync("node-a", T0.AddMinutes(4), T0.AddMinutes(6), 5, None));
-        var second = Assert.Single(await Store.Deliveries.ClaimAsync("node-a", T0.AddMinutes(5), T0.AddMinutes(7), 5, None)).Delivery;
+        Assert.Empty(await Store.Deliveries.ClaimAsync("node-a", T0.AddMinutes(4), T0.AddMinutes(6), 5, [], None));
+        var second = Assert.Single(await Store.Deliveries.ClaimAsync("node-a", T0.AddMinutes(5), T0.AddMinutes(7), 5, [], None)).Delivery;
         Assert.Equal((2, 2, "ts-first", "Slack answered 503"), (second.Attempts, second.ChunksSent, second.RemoteId, second.LastError));
         await Store.Deliveries.FinishTryAsync(second, new DeliveryDecision(DeliveryStatus.Dead, T0.AddMinutes(5), 2, "ts-first", "channel_not_found", null), None);
 
@@ -127,7 +146,7 @@ public abstract partial class StoreComplianceTests
     {
         var task = await CreateTaskAsync();
         await CompleteWithAsync(task, T0, new NewDelivery(Slack, DeliveryKind.Result), new NewDelivery(Hook, DeliveryKind.Result));
-        var claimed = (await Store.Deliveries.ClaimAsync("node-a", T0, T0.AddMinutes(2), 5, None)).Select(c => c.Delivery).ToList();
+        var claimed = (await Store.Deliveries.ClaimAsync("node-a", T0, T0.AddMinutes(2), 5, [], None)).Select(c => c.Delivery).ToList();
         var dead = claimed.Single(d => d.Target == Slack);
         var delivered = claimed.Single(d => d.Target == Hook);
         await Store.Deliveries.FinishTryAsync(dead, new DeliveryDecision(DeliveryStatus.Dead, T0, 0, null, "invalid_auth", null), None);
@@ -136,7 +155,7 @@ public abstract partial class StoreComplianceTests
         var retried = await Store.Deliveries.RetryAsync(dead.Id, T0.AddHours(1), None);
 
         Assert.Equal((DeliveryStatus.Pending, 0, T0.AddHours(1)), (retried!.Status, retried.Attempts, retried.NextAttemptAt));
-        Assert.Equal(dead.Id, Assert.Single(await Store.Deliveries.ClaimAsync("node-a", T0.AddHours(1), T0.AddHours(1).AddMinutes(2), 5, None)).Delivery.Id);
+        Assert.Equal(dead.Id, Assert.Single(await Store.Deliveries.ClaimAsync("node-a", T0.AddHours(1), T0.AddHours(1).AddMinutes(2), 5, [], None)).Delivery.Id);
         await Assert.ThrowsAsync<ConflictException>(() => Store.Deliveries.RetryAsync(dead.Id, T0.AddHours(1), None));
         await Assert.ThrowsAsync<ConflictException>(() => Store.Deliveries.RetryAsync(delivered.Id, T0.AddHours(1), None));
         Assert.Null(await Store.Deliveries.RetryAsync("d_missing", T0, None));
@@ -167,7 +186,7 @@ public abstract partial class StoreComplianceTests
             },
             [],
             None);
-        var claimed = Assert.Single(await Store.Deliveries.ClaimAsync("node-a", T0, T0.AddMinutes(2), 5, None)).Delivery;
+        var claimed = Assert.Single(await Store.Deliveries.ClaimAsync("node-a", T0, T0.AddMinutes(2), 5, [], None)).Delivery;
 
         await Store.Deliveries.FinishTryAsync(claimed, Delivered(T0, "1700.01") with { StartedThread = new ThreadAnchor("slack", "C1", "1700.01") }, None);
 
