@@ -169,6 +169,7 @@ public sealed class DeliveryConfigurationTests : IDisposable
     [InlineData("Channels:\n  ops:\n    Type: sms\n", ":3 (Channels:ops:Type)", "is not a channel type; use one of: slack, discord")]
     [InlineData("Channels:\n  slack:\n    Tokn: env:X\n", ":3 (Channels:slack:Tokn)", "unknown setting 'Tokn'")]
     [InlineData("Deliveries:\n  MaxAttempts: 0\n", ":2 (Deliveries:MaxAttempts)", "must be at least 1")]
+    [InlineData("Channels:\n  ops:\n    Type: webhook\n    Url: https://hooks.example/x\n", ":2 (Channels:ops:Secret)", "a webhook channel needs its signing secret")]
     [InlineData("Deliveries:\n  PublicUrl: ftp://x/\n", ":2 (Deliveries:PublicUrl)", "must be an http or https address")]
     public void Create_NamesFileLineAndKey_OfAChannelOrOutboxSettingItCannotUse(string yaml, string where, string reason)
     {

@@ -41,12 +41,25 @@ public sealed class YamlConfiguration
         return config;
     }
 
-    /// <summary>Where a key was written, for error messages: <c>config.yaml:12 (Engine:Lease)</c>.</summary>
-    public string Locate(string key) =>
-        _lines.TryGetValue(key, out var line) ? $"{Path}:{line} ({key})" : $"{Path} ({key})";
+    /// <summary>
+    /// Where a key was written, for error messages: <c>config.yaml:12 (Engine:Lease)</c>; for a key the file leaves out,
+    /// the line of the nearest section it belongs to (a channel missing its token: the channel's line).
+    /// </summary>
+    public string Locate(string key)
+    {
+        for (var at = key; at.Length > 0; at = at.LastIndexOf(':') is var colon and > 0 ? at[..colon] : "")
+        {
+            if (_lines.TryGetValue(at, out var line))
+            {
+                return $"{Path}:{line} ({key})";
+            }
+        }
 
-    /// <summary>True when the file sets <paramref name="key"/>.</summary>
-    public bool Has(string key) => _lines.ContainsKey(key);
+        return $"{Path} ({key})";
+    }
+
+    /// <summary>True when the file sets <paramref name="key"/>, or a section it belongs to.</summary>
+    public bool Has(string key) => _lines.ContainsKey(key) || (key.LastIndexOf(':') is var colon and > 0 && Has(key[..colon]));
 
     private void Add(string prefix, YamlNode node)
     {
