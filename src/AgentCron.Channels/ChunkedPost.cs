@@ -2,8 +2,9 @@ namespace AgentCron.Channels;
 
 /// <summary>
 /// How a chat channel posts a message in chunks: one request per chunk, in order, from the chunk a previous try stopped
-/// at; the first message's id (the platform's) goes to the requests after it (a thread to post into, a message to reply
-/// to). The channel builds each request and reads each answer; a try that stops part way says how far it got.
+/// at (<see cref="ChunkCursor"/>, told after each chunk); the first message's id (the platform's) goes to the requests
+/// after it (a thread to post into, a message to reply to). The channel builds each request and reads each answer; a try
+/// that stops part way says how far it got.
 /// </summary>
 internal static class ChunkedPost
 {
@@ -12,14 +13,14 @@ internal static class ChunkedPost
 
     public static async Task<SendResult> SendAsync(
         IReadOnlyList<string> chunks,
-        int resumeAt,
-        string? first,
+        ChunkCursor cursor,
         Func<string, string?, HttpRequestMessage> request,
         Func<HttpResponseMessage, CancellationToken, Task<Answer>> read,
         ChannelHttp http,
         CancellationToken cancellationToken)
     {
-        for (var i = resumeAt; i < chunks.Count; i++)
+        var first = cursor.FirstId;
+        for (var i = cursor.Sent; i < chunks.Count; i++)
         {
             using var message = request(chunks[i], first);
             var (response, failure) = await HttpTry.SendAsync(http.Client, message, http.Timeout, http.Time, http.Receiver, cancellationToken);
@@ -37,6 +38,11 @@ internal static class ChunkedPost
                 }
 
                 first ??= answer.Id;
+            }
+
+            if (cursor.Taken is { } taken && i + 1 < chunks.Count)
+            {
+                await taken(new ChunkCursor(i + 1, first));
             }
         }
 

@@ -42,19 +42,19 @@ public static partial class ConfiguredChannels
         {
             case "slack":
                 var slack = new SlackChannel(http, Bot("https://slack.com/api/"), time);
-                return new Configured(name, type, settings.To, true, true, (m, ct) => slack.SendAsync(m.Result, m.To!, m.Thread ?? m.FirstMessageId, m.ResumeAt, ct), slack.CheckAsync);
+                return new Configured(name, type, settings.To, true, true, (m, ct) => slack.SendAsync(m.Result, m.To!, m.Thread, m.From, ct), slack.CheckAsync);
             case "discord":
                 var discord = new DiscordChannel(http, Bot("https://discord.com/api/v10/"), time);
-                return new Configured(name, type, settings.To, true, false, (m, ct) => discord.SendAsync(m.Result, m.To!, m.Thread, m.ResumeAt, ct), discord.CheckAsync);
+                return new Configured(name, type, settings.To, true, false, (m, ct) => discord.SendAsync(m.Result, m.To!, m.Thread, m.From, ct), discord.CheckAsync);
             case "telegram":
                 var telegram = new TelegramChannel(http, Bot("https://api.telegram.org/"), time);
-                return new Configured(name, type, settings.To, true, false, (m, ct) => telegram.SendAsync(m.Result, m.To!, m.Thread, m.ResumeAt, m.FirstMessageId, ct), telegram.CheckAsync);
+                return new Configured(name, type, settings.To, true, false, (m, ct) => telegram.SendAsync(m.Result, m.To!, m.Thread, m.From, ct), telegram.CheckAsync);
             case "lark":
                 var lark = new LarkChannel(
                     http,
                     new LarkOptions(Base(settings.ApiBase ?? new Uri("https://open.feishu.cn/")), Required("AppId", settings.AppId, "the app's id (AppId)"), Secret("AppSecret", "the app's secret (AppSecret: env:NAME or file:PATH)"), settings.Timeout),
                     time);
-                return new Configured(name, type, settings.To, true, true, (m, ct) => lark.SendAsync(m.Result, m.To!, m.Thread ?? m.FirstMessageId, m.ResumeAt, ct), lark.CheckAsync);
+                return new Configured(name, type, settings.To, true, true, (m, ct) => lark.SendAsync(m.Result, m.To!, m.Thread, m.From, ct), lark.CheckAsync);
             case "webhook":
                 var url = settings.Url ?? throw new InvalidFieldException($"{key}:Url", "a webhook channel needs the URL it posts to (Url)");
                 var webhook = new WebhookChannel(http, new WebhookOptions(url, Secret("Secret", "its signing secret, whsec_ and base64 (Secret: env:NAME or file:PATH)"), settings.Timeout), time);

@@ -19,14 +19,13 @@ public sealed class DiscordChannel(HttpClient http, BotOptions options, TimeProv
 
     private readonly ChannelHttp _http = new(http, options.Timeout, time, "Discord");
 
-    /// <summary>Posts the chunks of <paramref name="result"/> from <paramref name="resumeAt"/> on to <paramref name="channelId"/>, or to its thread <paramref name="threadId"/>.</summary>
-    public Task<SendResult> SendAsync(RunResult result, string channelId, string? threadId, int resumeAt, CancellationToken cancellationToken)
+    /// <summary>Posts the chunks of <paramref name="result"/> from <paramref name="cursor"/> on to <paramref name="channelId"/>, or to its thread <paramref name="threadId"/>.</summary>
+    public Task<SendResult> SendAsync(RunResult result, string channelId, string? threadId, ChunkCursor cursor, CancellationToken cancellationToken)
     {
         var target = new Uri(options.ApiBase, $"channels/{Uri.EscapeDataString(threadId ?? channelId)}/messages");
         return ChunkedPost.SendAsync(
             MessageChunks.Split(ResultMessage.Markdown(result), MessageLimit),
-            resumeAt,
-            null,
+            cursor,
             (chunk, _) => new HttpRequestMessage(HttpMethod.Post, target)
             {
                 Content = JsonContent.Create(new { content = chunk, allowed_mentions = new { parse = Array.Empty<string>() } }),

@@ -44,8 +44,8 @@ public sealed class LarkChannel : IDisposable
         _http = new ChannelHttp(http, options.Timeout, time, "Lark");
     }
 
-    /// <summary>Sends the chunks of <paramref name="result"/> from <paramref name="resumeAt"/> on to <paramref name="chatId"/>, replying in the thread of <paramref name="threadMessageId"/> (the first chunk's when null).</summary>
-    public async Task<SendResult> SendAsync(RunResult result, string chatId, string? threadMessageId, int resumeAt, CancellationToken cancellationToken)
+    /// <summary>Sends the chunks of <paramref name="result"/> from <paramref name="cursor"/> on to <paramref name="chatId"/>, replying in the thread of <paramref name="threadMessageId"/> (the first chunk's when null).</summary>
+    public async Task<SendResult> SendAsync(RunResult result, string chatId, string? threadMessageId, ChunkCursor cursor, CancellationToken cancellationToken)
     {
         var chunks = MessageChunks.Split(ResultMessage.Markdown(result), MessageLimit);
         for (var tries = 1; ; tries++)
@@ -53,10 +53,10 @@ public sealed class LarkChannel : IDisposable
             var token = await TokenAsync(cancellationToken);
             if (token.Failure is { } failure)
             {
-                return failure with { ChunksSent = resumeAt };
+                return failure with { ChunksSent = cursor.Sent, RemoteId = cursor.FirstId };
             }
 
-            var sent = await ChunkedPost.SendAsync(chunks, resumeAt, null, (chunk, first) => Message(token.Value!, chatId, threadMessageId ?? first, chunk), ReadAsync, _http, cancellationToken);
+            var sent = await ChunkedPost.SendAsync(chunks, cursor, (chunk, first) => Message(token.Value!, chatId, threadMessageId ?? first, chunk), ReadAsync, _http, cancellationToken);
             if (sent.Outcome == SendOutcome.Delivered || sent.Error != TokenRejected || tries == 2)
             {
                 return sent;
@@ -64,7 +64,7 @@ public sealed class LarkChannel : IDisposable
 
             // The token was revoked or ran out early: ask for a new one, and go on from the chunk that was refused.
             _token = null;
-            resumeAt = sent.ChunksSent;
+            cursor = cursor with { Sent = sent.ChunksSent, FirstId = sent.RemoteId };
         }
     }
 

@@ -28,17 +28,15 @@ public sealed partial class SlackChannel(HttpClient http, BotOptions options, Ti
     private static readonly JsonSerializerOptions IgnoreNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     /// <summary>
-    /// Posts the chunks of <paramref name="result"/> from <paramref name="resumeAt"/> on to <paramref name="channel"/>, in
-    /// thread <paramref name="threadTs"/> (the first chunk's when null; a try that goes on from an earlier one passes the
-    /// target's thread, or else the earlier try's first message).
+    /// Posts the chunks of <paramref name="result"/> from <paramref name="cursor"/> on to <paramref name="channel"/>, in
+    /// thread <paramref name="threadTs"/> (else the first chunk's, which a try that goes on from an earlier one knows).
     /// </summary>
-    public Task<SendResult> SendAsync(RunResult result, string channel, string? threadTs, int resumeAt, CancellationToken cancellationToken)
+    public Task<SendResult> SendAsync(RunResult result, string channel, string? threadTs, ChunkCursor cursor, CancellationToken cancellationToken)
     {
         var target = new Uri(options.ApiBase, "chat.postMessage");
         return ChunkedPost.SendAsync(
             MessageChunks.Split(ResultMessage.Markdown(result), MessageLimit),
-            resumeAt,
-            null,
+            cursor,
             (chunk, first) => new HttpRequestMessage(HttpMethod.Post, target)
             {
                 Content = JsonContent.Create(

@@ -22,15 +22,14 @@ public sealed partial class TelegramChannel(HttpClient http, BotOptions options,
 
     private readonly ChannelHttp _http = new(http, options.Timeout, time, "Telegram");
 
-    /// <summary>Sends the chunks of <paramref name="result"/> from <paramref name="resumeAt"/> on to <paramref name="chatId"/>, in topic <paramref name="topicId"/> if given; later chunks reply to <paramref name="firstMessageId"/> (this try's first when null).</summary>
-    public Task<SendResult> SendAsync(RunResult result, string chatId, string? topicId, int resumeAt, string? firstMessageId, CancellationToken cancellationToken)
+    /// <summary>Sends the chunks of <paramref name="result"/> from <paramref name="cursor"/> on to <paramref name="chatId"/>, in topic <paramref name="topicId"/> if given; later chunks reply to the first.</summary>
+    public Task<SendResult> SendAsync(RunResult result, string chatId, string? topicId, ChunkCursor cursor, CancellationToken cancellationToken)
     {
         // "./": the token has a colon, which would otherwise read as a scheme.
         var target = new Uri(options.ApiBase, $"./bot{options.BotToken}/sendMessage");
         return ChunkedPost.SendAsync(
             MessageChunks.Split(ResultMessage.Markdown(result), MessageLimit),
-            resumeAt,
-            firstMessageId,
+            cursor,
             (chunk, first) =>
             {
                 var message = new Dictionary<string, object>

@@ -64,8 +64,8 @@ public sealed class ConfiguredChannelsTests : ChannelTest
         Api.Answer(200, """{"ok": true, "ts": "17.9"}""");
         Api.Answer(200, """{"ok": true, "ts": "17.2"}""");
 
-        var sent = await channel.SendAsync(new OutgoingMessage("d_1", Results.Succeeded, "C9", null, ResumeAt: 0), CancellationToken.None);
-        var resumed = await channel.SendAsync(new OutgoingMessage("d_2", Results.Succeeded, "C9", null, ResumeAt: 0, FirstMessageId: "17.1"), CancellationToken.None);
+        var sent = await channel.SendAsync(new OutgoingMessage("d_1", Results.Succeeded, "C9", null, ChunkCursor.Start), CancellationToken.None);
+        var resumed = await channel.SendAsync(new OutgoingMessage("d_2", Results.Succeeded, "C9", null, new ChunkCursor(0, "17.1")), CancellationToken.None);
 
         Assert.Equal((SendOutcome.Delivered, "17.9"), (sent.Outcome, sent.RemoteId));
         Assert.Equal(SendOutcome.Delivered, resumed.Outcome);

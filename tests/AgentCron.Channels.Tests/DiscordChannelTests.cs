@@ -13,7 +13,7 @@ public sealed class DiscordChannelTests : ChannelTest
         Api.Answer(200, """{"id": "msg_1"}""");
         var result = Results.Succeeded with { Output = "all green @everyone" };
 
-        var sent = await Channel().SendAsync(result, "C1", "T1", 0, CancellationToken.None);
+        var sent = await Channel().SendAsync(result, "C1", "T1", ChunkCursor.Start, CancellationToken.None);
 
         Assert.Equal((SendOutcome.Delivered, "msg_1", 1), (sent.Outcome, sent.RemoteId, sent.ChunksSent));
         var request = Assert.Single(Api.Requests);
@@ -32,7 +32,7 @@ public sealed class DiscordChannelTests : ChannelTest
     {
         var result = Results.Succeeded with { Status = "failed", Output = null, Error = "exit code 2: deploy not found" };
 
-        await Channel().SendAsync(result, "C1", null, 0, CancellationToken.None);
+        await Channel().SendAsync(result, "C1", null, ChunkCursor.Start, CancellationToken.None);
 
         var request = Assert.Single(Api.Requests);
         Assert.Equal("/api/channels/C1/messages", request.PathAndQuery);
@@ -47,7 +47,7 @@ public sealed class DiscordChannelTests : ChannelTest
         var code = string.Join('\n', Enumerable.Range(1, 200).Select(i => $"line {i:000}: ok"));
         var result = Results.Succeeded with { Output = $"{new string('x', 1500)}\n\n```text\n{code}\n```" };
 
-        var sent = await Channel().SendAsync(result, "C1", "T1", 0, CancellationToken.None);
+        var sent = await Channel().SendAsync(result, "C1", "T1", ChunkCursor.Start, CancellationToken.None);
 
         var contents = Api.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("content").GetString()!).ToList();
         Assert.True(contents.Count >= 3);
@@ -64,10 +64,10 @@ public sealed class DiscordChannelTests : ChannelTest
         Api.Answer(200, """{"id": "msg_1"}""");
         Api.Answer(429, """{"message": "You are being rate limited.", "retry_after": 1.5, "global": false}""", retryAfter: "2");
 
-        var first = await Channel().SendAsync(result, "C1", null, 0, CancellationToken.None);
+        var first = await Channel().SendAsync(result, "C1", null, ChunkCursor.Start, CancellationToken.None);
         Assert.Equal((SendOutcome.Retry, TimeSpan.FromSeconds(1.5), 1, "msg_1"), (first.Outcome, first.RetryAfter, first.ChunksSent, first.RemoteId));
 
-        var second = await Channel().SendAsync(result, "C1", null, first.ChunksSent, CancellationToken.None);
+        var second = await Channel().SendAsync(result, "C1", null, new ChunkCursor(first.ChunksSent), CancellationToken.None);
 
         Assert.Equal((SendOutcome.Delivered, 3), (second.Outcome, second.ChunksSent));
         var posted = Api.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("content").GetString()!).ToList();
@@ -81,7 +81,7 @@ public sealed class DiscordChannelTests : ChannelTest
     {
         Api.Answer(403, """{"message": "Missing Access", "code": 50001}""");
 
-        var sent = await Channel().SendAsync(Results.Succeeded, "C1", "T1", 0, CancellationToken.None);
+        var sent = await Channel().SendAsync(Results.Succeeded, "C1", "T1", ChunkCursor.Start, CancellationToken.None);
 
         Assert.Equal(SendOutcome.Failed, sent.Outcome);
         Assert.Contains("Discord answered 403", sent.Error, StringComparison.Ordinal);

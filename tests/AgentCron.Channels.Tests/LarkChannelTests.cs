@@ -16,8 +16,8 @@ public sealed class LarkChannelTests : ChannelTest
         Api.Answer(200, """{"code": 0, "msg": "success", "data": {"message_id": "om_2"}}""");
         using var channel = Channel();
 
-        var first = await channel.SendAsync(Results.Succeeded, "oc_chat", null, 0, CancellationToken.None);
-        var second = await channel.SendAsync(Results.Succeeded, "oc_chat", null, 0, CancellationToken.None);
+        var first = await channel.SendAsync(Results.Succeeded, "oc_chat", null, ChunkCursor.Start, CancellationToken.None);
+        var second = await channel.SendAsync(Results.Succeeded, "oc_chat", null, ChunkCursor.Start, CancellationToken.None);
 
         Assert.Equal((SendOutcome.Delivered, "om_1"), (first.Outcome, first.RemoteId));
         Assert.Equal((SendOutcome.Delivered, "om_2"), (second.Outcome, second.RemoteId));
@@ -43,9 +43,9 @@ public sealed class LarkChannelTests : ChannelTest
         Api.Answer(200, """{"code": 0, "data": {"message_id": "om_2"}}""");
         using var channel = Channel();
 
-        await channel.SendAsync(Results.Succeeded, "oc_chat", null, 0, CancellationToken.None);
+        await channel.SendAsync(Results.Succeeded, "oc_chat", null, ChunkCursor.Start, CancellationToken.None);
         Time.Advance(TimeSpan.FromSeconds(7200) - TimeSpan.FromMinutes(5));
-        await channel.SendAsync(Results.Succeeded, "oc_chat", null, 0, CancellationToken.None);
+        await channel.SendAsync(Results.Succeeded, "oc_chat", null, ChunkCursor.Start, CancellationToken.None);
 
         var requests = Api.Requests;
         Assert.Equal(4, requests.Count);
@@ -63,8 +63,8 @@ public sealed class LarkChannelTests : ChannelTest
         }
 
         using var channel = Channel();
-        await channel.SendAsync(Results.Succeeded, "oc_chat", "om_thread", 0, CancellationToken.None);
-        var sent = await channel.SendAsync(Results.WithParagraphs(3, 3000), "oc_chat", null, 0, CancellationToken.None);
+        await channel.SendAsync(Results.Succeeded, "oc_chat", "om_thread", ChunkCursor.Start, CancellationToken.None);
+        var sent = await channel.SendAsync(Results.WithParagraphs(3, 3000), "oc_chat", null, ChunkCursor.Start, CancellationToken.None);
 
         var requests = Api.Requests.Skip(1).ToList();
         Assert.Equal("/api/open-apis/im/v1/messages/om_thread/reply", requests[0].PathAndQuery);
@@ -83,7 +83,7 @@ public sealed class LarkChannelTests : ChannelTest
         Api.Answer(200, """{"code": 0, "data": {"message_id": "om_1"}}""");
         using var channel = Channel();
 
-        var sent = await channel.SendAsync(Results.Succeeded, "oc_chat", null, 0, CancellationToken.None);
+        var sent = await channel.SendAsync(Results.Succeeded, "oc_chat", null, ChunkCursor.Start, CancellationToken.None);
 
         Assert.Equal((SendOutcome.Delivered, "om_1"), (sent.Outcome, sent.RemoteId));
         Assert.Equal("Bearer t-second", Api.Requests[3].Authorization);
@@ -95,7 +95,7 @@ public sealed class LarkChannelTests : ChannelTest
         Api.Answer(200, """{"code": 10014, "msg": "app secret invalid"}""");
         using var channel = Channel();
 
-        var sent = await channel.SendAsync(Results.Succeeded, "oc_chat", null, 0, CancellationToken.None);
+        var sent = await channel.SendAsync(Results.Succeeded, "oc_chat", null, ChunkCursor.Start, CancellationToken.None);
 
         Assert.Equal((SendOutcome.Failed, "Lark refused the app's credentials: app secret invalid"), (sent.Outcome, sent.Error));
         Assert.Single(Api.Requests);
@@ -108,7 +108,7 @@ public sealed class LarkChannelTests : ChannelTest
         Api.Answer(200, """{"code": 99991400, "msg": "request trigger frequency limit"}""");
         using var channel = Channel();
 
-        var sent = await channel.SendAsync(Results.Succeeded, "oc_chat", null, 0, CancellationToken.None);
+        var sent = await channel.SendAsync(Results.Succeeded, "oc_chat", null, ChunkCursor.Start, CancellationToken.None);
 
         Assert.Equal((SendOutcome.Retry, 0), (sent.Outcome, sent.ChunksSent));
     }

@@ -13,7 +13,7 @@ public sealed class SlackChannelTests : ChannelTest
         Api.Answer(200, """{"ok": true, "channel": "C1", "ts": "1700000000.000200"}""");
         var result = Results.Succeeded with { Output = "## Status\n\n**3 pods** ready, see [the dashboard](https://grafana.example/d/1?a=1&b=2) <!channel>\n\n```yaml\nreplicas: 3 # a < b\n```" };
 
-        var sent = await Channel().SendAsync(result, "C1", "1700000000.000100", 0, CancellationToken.None);
+        var sent = await Channel().SendAsync(result, "C1", "1700000000.000100", ChunkCursor.Start, CancellationToken.None);
 
         Assert.Equal((SendOutcome.Delivered, "1700000000.000200", 1), (sent.Outcome, sent.RemoteId, sent.ChunksSent));
         var request = Assert.Single(Api.Requests);
@@ -38,7 +38,7 @@ public sealed class SlackChannelTests : ChannelTest
             Api.Answer(200, $$$"""{"ok": true, "ts": "17.{{{i}}}"}""");
         }
 
-        var sent = await Channel().SendAsync(result, "C1", null, 0, CancellationToken.None);
+        var sent = await Channel().SendAsync(result, "C1", null, ChunkCursor.Start, CancellationToken.None);
 
         var bodies = Api.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
         Assert.Equal((SendOutcome.Delivered, "17.1", bodies.Count), (sent.Outcome, sent.RemoteId, sent.ChunksSent));
@@ -46,6 +46,22 @@ public sealed class SlackChannelTests : ChannelTest
         Assert.False(bodies[0].TryGetProperty("thread_ts", out _));
         Assert.All(bodies.Skip(1), b => Assert.Equal("17.1", b.GetProperty("thread_ts").GetString()));
         Assert.All(bodies, b => Assert.InRange(b.GetProperty("text").GetString()!.Length, 1, SlackChannel.MessageLimit));
+    }
+
+    [Fact]
+    public async Task SendAsync_TellsTheCursorAfterEachChunkButTheLast_SoATryItsDaemonDiesInGoesOnFromThere()
+    {
+        var result = Results.WithParagraphs(3, 2500);
+        for (var i = 1; i <= 3; i++)
+        {
+            Api.Answer(200, $$$"""{"ok": true, "ts": "18.{{{i}}}"}""");
+        }
+
+        var kept = new List<ChunkCursor>();
+        var sent = await Channel().SendAsync(result, "C1", null, ChunkCursor.Start with { Taken = c => { kept.Add(c); return Task.CompletedTask; } }, CancellationToken.None);
+
+        Assert.Equal((SendOutcome.Delivered, 3), (sent.Outcome, sent.ChunksSent));
+        Assert.Equal([new ChunkCursor(1, "18.1"), new ChunkCursor(2, "18.1")], kept);
     }
 
     [Theory]
@@ -57,7 +73,7 @@ public sealed class SlackChannelTests : ChannelTest
     {
         Api.Answer(200, $$"""{"ok": false, "error": "{{error}}"}""");
 
-        var sent = await Channel().SendAsync(Results.Succeeded, "C1", "17.0", 0, CancellationToken.None);
+        var sent = await Channel().SendAsync(Results.Succeeded, "C1", "17.0", ChunkCursor.Start, CancellationToken.None);
 
         Assert.Equal(expected, sent.Outcome);
         Assert.Equal($"Slack refused the message: {error}", sent.Error);
@@ -68,7 +84,7 @@ public sealed class SlackChannelTests : ChannelTest
     {
         Api.Answer(429, "", retryAfter: "30");
 
-        var sent = await Channel().SendAsync(Results.Succeeded, "C1", "17.0", 0, CancellationToken.None);
+        var sent = await Channel().SendAsync(Results.Succeeded, "C1", "17.0", ChunkCursor.Start, CancellationToken.None);
 
         Assert.Equal((SendOutcome.Retry, TimeSpan.FromSeconds(30), 0), (sent.Outcome, sent.RetryAfter, sent.ChunksSent));
         Assert.DoesNotContain(Token, sent.Error, StringComparison.Ordinal);

@@ -14,7 +14,7 @@ public sealed partial class TelegramChannelTests : ChannelTest
         Api.Answer(200, """{"ok": true, "result": {"message_id": 42}}""");
         var result = Results.Succeeded with { Output = "a < b && c > d <script>alert(1)</script>\n\n```sh\necho \"<hi>\"\n```" };
 
-        var sent = await Channel().SendAsync(result, "-100123", "7", 0, null, CancellationToken.None);
+        var sent = await Channel().SendAsync(result, "-100123", "7", ChunkCursor.Start, CancellationToken.None);
 
         Assert.Equal((SendOutcome.Delivered, "42", 1), (sent.Outcome, sent.RemoteId, sent.ChunksSent));
         var request = Assert.Single(Api.Requests);
@@ -38,7 +38,7 @@ public sealed partial class TelegramChannelTests : ChannelTest
             Api.Answer(200, $$$"""{"ok": true, "result": {"message_id": {{{id}}}}}""");
         }
 
-        var sent = await Channel().SendAsync(result, "-100123", null, 0, null, CancellationToken.None);
+        var sent = await Channel().SendAsync(result, "-100123", null, ChunkCursor.Start, CancellationToken.None);
 
         var bodies = Api.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
         Assert.Equal((SendOutcome.Delivered, "100", bodies.Count), (sent.Outcome, sent.RemoteId, sent.ChunksSent));
@@ -56,10 +56,10 @@ public sealed partial class TelegramChannelTests : ChannelTest
         Api.Answer(200, """{"ok": true, "result": {"message_id": 5}}""");
         Api.Answer(429, """{"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 9", "parameters": {"retry_after": 9}}""");
 
-        var first = await Channel().SendAsync(result, "-100123", null, 0, null, CancellationToken.None);
+        var first = await Channel().SendAsync(result, "-100123", null, ChunkCursor.Start, CancellationToken.None);
         Assert.Equal((SendOutcome.Retry, TimeSpan.FromSeconds(9), 1, "5"), (first.Outcome, first.RetryAfter, first.ChunksSent, first.RemoteId));
 
-        var second = await Channel().SendAsync(result, "-100123", null, first.ChunksSent, first.RemoteId, CancellationToken.None);
+        var second = await Channel().SendAsync(result, "-100123", null, new ChunkCursor(first.ChunksSent, first.RemoteId), CancellationToken.None);
 
         Assert.Equal(SendOutcome.Delivered, second.Outcome);
         var resumed = JsonDocument.Parse(Api.Requests[2].Body).RootElement;
@@ -71,7 +71,7 @@ public sealed partial class TelegramChannelTests : ChannelTest
     {
         Api.Answer(403, """{"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}""");
 
-        var sent = await Channel().SendAsync(Results.Succeeded, "-100123", null, 0, null, CancellationToken.None);
+        var sent = await Channel().SendAsync(Results.Succeeded, "-100123", null, ChunkCursor.Start, CancellationToken.None);
 
         Assert.Equal(SendOutcome.Failed, sent.Outcome);
         Assert.Contains("Telegram answered 403", sent.Error, StringComparison.Ordinal);
@@ -83,7 +83,7 @@ public sealed partial class TelegramChannelTests : ChannelTest
     {
         Api.Stop();
 
-        var sent = await Channel().SendAsync(Results.Succeeded, "-100123", null, 0, null, CancellationToken.None);
+        var sent = await Channel().SendAsync(Results.Succeeded, "-100123", null, ChunkCursor.Start, CancellationToken.None);
 
         Assert.Equal(SendOutcome.Retry, sent.Outcome);
         Assert.DoesNotContain(Token, sent.Error, StringComparison.Ordinal);

@@ -135,8 +135,7 @@ public sealed class DeliverySender(IAgentCronStore store, DeliveryPolicy policy,
                 result with { RunUrl = Options.PublicUrl is { } site ? new Uri(site, $"runs/{result.RunId}") : null },
                 to,
                 delivery.Target.Thread,
-                delivery.ChunksSent,
-                delivery.RemoteId), stopping);
+                new ChunkCursor(delivery.ChunksSent, delivery.RemoteId) { Taken = cursor => KeepAsync(delivery, cursor) }), stopping);
         }
 
         var decision = policy.AfterTry(delivery, sent, channel, to, time.GetUtcNow(), _random);
@@ -160,6 +159,19 @@ public sealed class DeliverySender(IAgentCronStore store, DeliveryPolicy policy,
         {
             logger.LogWarning(ex, "Channel {Channel} failed on delivery {DeliveryId}", channel.Name, message.DeliveryId);
             return new SendResult(SendOutcome.Retry, Error: $"{channel.Type} channel '{channel.Name}' failed: {ex.GetType().Name}");
+        }
+    }
+
+    /// <summary>Keeps how far a message in chunks has got; best effort (a failure only means those chunks may be posted again).</summary>
+    private async Task KeepAsync(Delivery delivery, ChunkCursor cursor)
+    {
+        try
+        {
+            await store.Deliveries.RecordProgressAsync(delivery, cursor, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("Could not keep the progress of delivery {DeliveryId} ({Chunks} chunks): {Error}", delivery.Id, cursor.Sent, ex.Message);
         }
     }
 

@@ -40,10 +40,22 @@ public sealed record ChannelHealth(string Status, string? Problem)
 
 /// <summary>
 /// One try of a delivery: its id (stable across tries, e.g. a webhook's <c>webhook-id</c>), the result, the place and
-/// thread, and where a message in chunks goes on (<paramref name="ResumeAt"/> chunks the receiver already has; the first
-/// one's id, <paramref name="FirstMessageId"/>).
+/// thread, and where a message in chunks goes on (<paramref name="From"/>).
 /// </summary>
-public sealed record OutgoingMessage(string DeliveryId, RunResult Result, string? To, string? Thread, int ResumeAt = 0, string? FirstMessageId = null);
+public sealed record OutgoingMessage(string DeliveryId, RunResult Result, string? To, string? Thread, ChunkCursor From);
+
+/// <summary>
+/// Where a message in chunks stands: how many chunks the receiver has (<paramref name="Sent"/>) and the first one's id
+/// (<paramref name="FirstId"/>: the thread later chunks go into, or reply to). <see cref="Taken"/>, when set, is called
+/// after each chunk the receiver takes but the last, so the outbox keeps the cursor and a try its daemon dies in goes on
+/// from there instead of posting the message again.
+/// </summary>
+public sealed record ChunkCursor(int Sent = 0, string? FirstId = null)
+{
+    public static readonly ChunkCursor Start = new();
+
+    public Func<ChunkCursor, Task>? Taken { get; init; }
+}
 
 /// <summary>
 /// What every channel says about a finished run: which task and run, how it ended, its output or error, and where to see

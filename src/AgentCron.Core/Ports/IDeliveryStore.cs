@@ -44,6 +44,12 @@ public interface IDeliveryStore
     /// </summary>
     Task<bool> FinishTryAsync(Delivery claimed, DeliveryDecision decision, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Keeps how far the try of <paramref name="claimed"/> has got with a message in chunks, while it goes on — only if it
+    /// is still the latest try and its owner's. The next try goes on from there.
+    /// </summary>
+    Task<bool> RecordProgressAsync(Delivery claimed, ChunkCursor cursor, CancellationToken cancellationToken);
+
     /// <summary>When the earliest pending delivery is due (a try in progress: when it is given up for lost), or null.</summary>
     Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken);
 

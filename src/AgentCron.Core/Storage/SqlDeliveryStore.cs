@@ -71,8 +71,9 @@ internal sealed class SqlDeliveryStore(IStoreDatabase db, StoreStatements statem
             var changed = await Dialect.ExecuteAsync(
                 write.Connection,
                 """
-                UPDATE deliveries SET status = @status, next_attempt_at = @next, lease_owner = NULL, chunks_sent = @chunks,
-                    remote_id = @remote, last_error = @error, delivered_at = @delivered
+                UPDATE deliveries SET status = @status, next_attempt_at = @next, lease_owner = NULL,
+                    chunks_sent = CASE WHEN chunks_sent > @chunks THEN chunks_sent ELSE @chunks END,
+                    remote_id = COALESCE(remote_id, @remote), last_error = @error, delivered_at = @delivered
                 WHERE id = @id AND attempts = @attempts AND lease_owner = @owner AND status = 'pending'
                 """,
                 [
@@ -99,6 +100,18 @@ internal sealed class SqlDeliveryStore(IStoreDatabase db, StoreStatements statem
 
             return true;
         }, cancellationToken);
+
+    public Task<bool> RecordProgressAsync(Delivery claimed, ChunkCursor cursor, CancellationToken cancellationToken) =>
+        db.WriteAsync(
+            async (write, ct) => await Dialect.ExecuteAsync(
+                write.Connection,
+                """
+                UPDATE deliveries SET chunks_sent = @chunks, remote_id = COALESCE(remote_id, @remote)
+                WHERE id = @id AND attempts = @attempts AND lease_owner = @owner AND status = 'pending' AND chunks_sent < @chunks
+                """,
+                [Dialect.Int("chunks", cursor.Sent), Dialect.Text("remote", cursor.FirstId), Dialect.Text("id", claimed.Id), Dialect.Int("attempts", claimed.Attempts), Dialect.Text("owner", claimed.LeaseOwner)],
+                ct) > 0,
+            cancellationToken);
 
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken) =>
         db.ReadAsync((connection, ct) => Dialect.InstantAsync(connection, "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'", [], ct), cancellationToken);

@@ -51,7 +51,7 @@ public sealed class DeliveryService(IAgentCronStore store, DeliveryPolicy policy
             $"If you can read this, AgentCron delivers to channel `{channel.Name}` ({channel.Type}).",
             null,
             null);
-        var sent = await channel.SendAsync(new OutgoingMessage(result.RunId, result, to, target.Thread), cancellationToken);
+        var sent = await channel.SendAsync(new OutgoingMessage(result.RunId, result, to, target.Thread, ChunkCursor.Start), cancellationToken);
         return new ChannelTestView(channel.Name, sent.Outcome == SendOutcome.Delivered, sent.RemoteId, sent.Error);
     }
 }

@@ -35,7 +35,7 @@ public sealed class DeliverySenderTests
         var deliveries = await SettledAsync(engine, run.Id, 2);
 
         var slack = Assert.Single(_slack.Messages);
-        Assert.Equal(("C1", "T1", 0), (slack.To, slack.Thread, slack.ResumeAt));
+        Assert.Equal(("C1", "T1", 0), (slack.To, slack.Thread, slack.From.Sent));
         Assert.Equal((task.Id, "engine test", run.Id, 1, "succeeded", "done"), (slack.Result.TaskId, slack.Result.TaskName, slack.Result.RunId, slack.Result.Attempt, slack.Result.Status, slack.Result.Output));
         Assert.Equal(new Uri($"https://agentcron.example/runs/{run.Id}"), slack.Result.RunUrl);
         var hook = Assert.Single(_hook.Messages);
@@ -73,8 +73,36 @@ public sealed class DeliverySenderTests
 
         Assert.Equal((3, "m-first"), (delivered.Attempts, delivered.RemoteId));
         var tries = _slack.Messages.ToList();
-        Assert.Equal([(0, (string?)null), (2, "m-first"), (2, "m-first")], tries.Select(m => (m.ResumeAt, m.FirstMessageId)));
+        Assert.Equal([(0, (string?)null), (2, "m-first"), (2, "m-first")], tries.Select(m => (m.From.Sent, m.From.FirstId)));
         Assert.Equal("failed", tries[0].Result.Status);
+    }
+
+    [Fact]
+    public async Task TryThatRunsOutOfTime_GoesOnNextTimeFromTheLastChunkTheReceiverTook()
+    {
+        // The receiver takes two chunks, then never answers: the try runs into its timeout.
+        _slack.Answer(m =>
+        {
+            m.From.Taken!(new ChunkCursor(1, "m-first")).GetAwaiter().GetResult();
+            m.From.Taken!(new ChunkCursor(2, "m-first")).GetAwaiter().GetResult();
+            return null;
+        });
+        await using var engine = await StartAsync(Settings with { TryTimeout = TimeSpan.FromMinutes(1) });
+        var run = await FinishAsync(engine, await engine.CreateTaskAsync(null, deliver: ["slack:C1"]), succeed: true);
+
+        await engine.Scheduler.Deliveries.SendDueAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => Task.FromResult(_slack.Messages.Count == 1), Patience, "the first try");
+        await engine.Time.WaitForTimerAsync(engine.Now + TimeSpan.FromMinutes(1), "the try's timeout");
+        engine.Time.Advance(TimeSpan.FromMinutes(1));
+        var waiting = await PendingAfterTriesAsync(engine, run.Id, "slack", 1);
+        Assert.Equal((2, "m-first"), (waiting.ChunksSent, waiting.RemoteId));
+        Assert.Contains("longer than", waiting.LastError, StringComparison.Ordinal);
+
+        engine.Time.Advance(waiting.NextAttemptAt - engine.Now);
+        await engine.Scheduler.Deliveries.SendDueAsync(CancellationToken.None);
+        await SettledAsync(engine, run.Id, 1);
+
+        Assert.Equal(new ChunkCursor(2, "m-first"), _slack.Messages.Last().From with { Taken = null });
     }
 
     [Fact]

@@ -45,7 +45,7 @@ internal sealed class RecordingChannel(string name, string type = "slack", bool 
         var n = Interlocked.Increment(ref _count);
         if (!_script.TryDequeue(out var answer))
         {
-            return new SendResult(SendOutcome.Delivered, message.FirstMessageId ?? $"m{n}", ChunksSent: 1);
+            return new SendResult(SendOutcome.Delivered, message.From.FirstId ?? $"m{n}", ChunksSent: 1);
         }
 
         if (answer(message) is { } scripted)

@@ -142,6 +142,25 @@ public abstract partial class StoreComplianceTests
     }
 
     [Fact]
+    public async Task RecordProgressAsync_KeepsHowFarTheLatestTryGot_AndTheOutcomeNeverTakesItBack()
+    {
+        var task = await CreateTaskAsync();
+        var run = await CompleteWithAsync(task, T0, new NewDelivery(Slack, DeliveryKind.Result));
+        var lost = Assert.Single(await Store.Deliveries.ClaimAsync("node-a", T0, T0.AddMinutes(2), 5, [], None)).Delivery;
+        Assert.True(await Store.Deliveries.RecordProgressAsync(lost, new ChunkCursor(2, "ts-1"), None));
+
+        var retaken = Assert.Single(await Store.Deliveries.ClaimAsync("node-b", T0.AddMinutes(2), T0.AddMinutes(4), 5, [], None)).Delivery;
+
+        Assert.Equal((2, "ts-1"), (retaken.ChunksSent, retaken.RemoteId));
+        Assert.False(await Store.Deliveries.RecordProgressAsync(lost, new ChunkCursor(3, "ts-1"), None));
+        Assert.True(await Store.Deliveries.RecordProgressAsync(retaken, new ChunkCursor(4, "ts-9"), None));
+        // A try that timed out knows no count of its own: the kept one stays.
+        await Store.Deliveries.FinishTryAsync(retaken, new DeliveryDecision(DeliveryStatus.Pending, T0.AddMinutes(5), 0, null, "timed out", null), None);
+        var kept = Assert.Single((await Store.Deliveries.ListAsync(new DeliveryQuery(run.Id), None)).Items);
+        Assert.Equal((4, "ts-1"), (kept.ChunksSent, kept.RemoteId));
+    }
+
+    [Fact]
     public async Task RetryAsync_MakesADeadDeliveryDueNow_AndRefusesADeliveredOneOrOneInATry()
     {
         var task = await CreateTaskAsync();
