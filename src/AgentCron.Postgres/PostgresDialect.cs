@@ -52,6 +52,8 @@ internal sealed class PostgresDialect(LeaseClock clock) : SqlDialect
 
     public override string InList(string column, string name) => $"{column} = ANY ({name})";
 
+    public override string Contains(string text, string parameter) => $"strpos({text}, {parameter}) > 0";
+
     public override DateTimeOffset ReadInstant(DbDataReader reader, int ordinal) => reader.GetFieldValue<DateTimeOffset>(ordinal);
 
     public override TimeSpan ReadDuration(DbDataReader reader, int ordinal) => reader.GetFieldValue<TimeSpan>(ordinal);

@@ -56,6 +56,8 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string InList(string column, string name) => $"{column} IN (SELECT value FROM json_each({name}))";
 
+    public override string Contains(string text, string parameter) => $"instr({text}, {parameter}) > 0";
+
     public override DateTimeOffset ReadInstant(DbDataReader reader, int ordinal) => Instant(reader.GetInt64(ordinal));
 
     public override TimeSpan ReadDuration(DbDataReader reader, int ordinal) => TimeSpan.FromMilliseconds(reader.GetInt64(ordinal));

@@ -55,16 +55,22 @@ internal static class TaskCommands
     private static Command ListCommand(CliContext context)
     {
         var status = CommonOptions.Choice<TaskState>("--status", "Only tasks in this state");
+        var agent = new Option<string>("--agent") { Description = "Only tasks of this agent provider", HelpName = "PROVIDER" };
+        var thread = new Option<string>("--thread") { Description = "Only tasks on this thread, or on threads that start with it (slack:C1)", HelpName = "THREAD" };
+        var search = new Option<string>("--search") { Description = "Only tasks whose name or slug contains this (any letter case)", HelpName = "TEXT" };
         var limit = CommonOptions.Limit("tasks");
         var all = CommonOptions.All("tasks");
         var tz = CommonOptions.DisplayTz();
         var json = CommonOptions.Json();
-        var command = new Command("list", "List tasks") { status, limit, all, tz, json };
+        var command = new Command("list", "List tasks") { status, agent, thread, search, limit, all, tz, json };
         command.SetClientBody(context, async (parse, client, ct) =>
         {
             var time = context.TimeText(parse.GetValue(tz));
             var (items, raw, more) = await Pages.ReadAsync<TaskView>(
-                client, cursor => "api/tasks" + AgentCronClient.Query(("status", parse.GetValue(status)), ("limit", Pages.Text(parse.GetValue(limit))), ("cursor", cursor)),
+                client,
+                cursor => "api/tasks" + AgentCronClient.Query(
+                    ("status", parse.GetValue(status)), ("agent", parse.GetValue(agent)), ("thread", parse.GetValue(thread)), ("q", parse.GetValue(search)),
+                    ("limit", Pages.Text(parse.GetValue(limit))), ("cursor", cursor)),
                 parse.GetValue(all), ct);
             await context.PrintAsync(parse.GetValue(json), raw, () => TaskText.List(items, time));
             if (more && !parse.GetValue(json))

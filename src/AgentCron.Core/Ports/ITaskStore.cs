@@ -2,7 +2,11 @@ using AgentCron.Core.Model;
 
 namespace AgentCron.Core.Ports;
 
-public sealed record TaskQuery(TaskState? Status = null, string? Cursor = null, int Limit = 50);
+/// <summary>
+/// Which tasks a list holds: by status, agent provider, thread (the anchors that start with it: <c>slack:C1</c> is the
+/// channel's threads too) and a search in name and slug (any letter case), a page at a time.
+/// </summary>
+public sealed record TaskQuery(TaskState? Status = null, string? Cursor = null, int Limit = 50, string? Agent = null, string? Thread = null, string? Search = null);
 
 /// <summary>Tasks and the planning step that turns due tasks into runs.</summary>
 public interface ITaskStore

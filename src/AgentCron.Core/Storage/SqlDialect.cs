@@ -43,6 +43,9 @@ public abstract class SqlDialect
     /// <summary>A non-null true/false column.</summary>
     public abstract bool ReadFlag(DbDataReader reader, int ordinal);
 
+    /// <summary>The predicate "the text <paramref name="text"/> contains the text parameter <paramref name="parameter"/>" (no wildcards).</summary>
+    public abstract string Contains(string text, string parameter);
+
     /// <summary>A JSON column, selected so that it reads as text.</summary>
     public virtual string JsonText(string column) => column;
 

@@ -64,6 +64,9 @@ internal sealed class SqlTaskStore(IStoreDatabase db, StoreStatements statements
         db.ReadAsync(
             (connection, ct) => new Filters()
                 .Add("status = @status", Dialect.Text("status", query.Status is { } s ? EnumText.ToText(s) : null))
+                .Add("agent_provider = @agent", Dialect.Text("agent", query.Agent))
+                .Add("substr(thread, 1, length(@thread)) = @thread", Dialect.Text("thread", query.Thread))
+                .Add($"({Dialect.Contains("lower(name)", "@search")} OR {Dialect.Contains("slug", "@search")})", Dialect.Text("search", query.Search?.ToLowerInvariant()))
                 .Add("id > @cursor", Dialect.Text("cursor", query.Cursor))
                 .PageAsync(Dialect, connection, $"SELECT {Rows.TaskColumns} FROM tasks", "id", query.Limit, Rows.ReadTask, t => t.Id, ct),
             cancellationToken);

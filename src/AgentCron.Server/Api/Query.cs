@@ -1,5 +1,6 @@
 using AgentCron.Core;
 using AgentCron.Core.Model;
+using AgentCron.Core.Ports;
 
 namespace AgentCron.Server.Api;
 
@@ -29,6 +30,15 @@ internal static class Query
         string.IsNullOrEmpty(cursor) || Ids.IsValid(idPrefix, cursor)
             ? cursor
             : throw new InvalidFieldException("cursor", $"'{cursor}' is not a cursor; pass the nextCursor of the previous page");
+
+    /// <summary>A task list's filters as the API and the web UI take them (an agent by any of its names).</summary>
+    public static TaskQuery Tasks(RunnerRegistry runners, string? status, string? agent, string? thread, string? search, string? cursor, int limit) => new(
+        Enum<TaskState>(status, "status"),
+        Cursor(cursor, "t"),
+        limit,
+        string.IsNullOrWhiteSpace(agent) ? null : runners.Resolve(agent, "agent").Provider,
+        string.IsNullOrWhiteSpace(thread) ? null : thread.Trim(),
+        string.IsNullOrWhiteSpace(search) ? null : search.Trim());
 
     public static T? Enum<T>(string? text, string field)
         where T : struct, System.Enum => string.IsNullOrWhiteSpace(text) ? null : EnumText.Parse<T>(text, field);

@@ -11,7 +11,7 @@ public static class TasksApi
     public static RouteGroupBuilder MapTasksApi(this RouteGroupBuilder api)
     {
         var tasks = api.MapGroup("/tasks").WithTags("Tasks");
-        tasks.MapGet("/", ListAsync).WithSummary("List tasks, oldest first, filtered by status and paginated with a cursor.").AllowRunToken();
+        tasks.MapGet("/", ListAsync).WithSummary("List tasks, oldest first, filtered by status, agent, thread (a prefix: slack:C1 is the channel's threads too) and a search in name and slug, paginated with a cursor.").AllowRunToken();
         tasks.MapPost("/", CreateAsync).WithSummary("Create a task; with runNow, the answer's runId is the run it started. With a run's token: a follow-up (one-time unless the run's task allows recurring ones; limited per run; no runNow; the run's agent, command and working directory, at most its posture). The answer lists 'warnings', e.g. an agent CLI that is not installed.").Accepts<TaskInput>("application/json").AllowRunToken();
         tasks.MapGet("/{id}", GetAsync).WithSummary("Show a task by id or slug.").AllowRunToken();
         tasks.MapMethods("/{id}", ["PATCH"], UpdateAsync).WithSummary("Change the given members of a task. Send If-Match: \"VERSION\" to guard against lost updates. When the agent changes, the answer lists 'warnings', e.g. an agent CLI that is not installed.").Accepts<TaskInput>("application/json");
@@ -23,9 +23,10 @@ public static class TasksApi
         return api;
     }
 
-    private static async Task<Ok<PageView<TaskView>>> ListAsync(TaskService service, IAgentCronStore store, string? status, string? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<Ok<PageView<TaskView>>> ListAsync(
+        IAgentCronStore store, RunnerRegistry runners, string? status, string? agent, string? thread, string? q, string? limit, string? cursor, CancellationToken cancellationToken)
     {
-        var page = await store.Tasks.ListAsync(new TaskQuery(Query.Enum<TaskState>(status, "status"), Query.Cursor(cursor, "t"), Query.Limit(limit)), cancellationToken);
+        var page = await store.Tasks.ListAsync(Query.Tasks(runners, status, agent, thread, q, cursor, Query.Limit(limit)), cancellationToken);
         return TypedResults.Ok(new PageView<TaskView>([.. page.Items.Select(TaskView.From)], page.NextCursor));
     }
 

@@ -139,23 +139,18 @@ public static class UiRoutes
 
     private static async Task<IResult> TasksAsync(IAgentCronStore store, RunnerRegistry runners, string? q, string? status, string? agent, string? thread, string? done, CancellationToken cancellationToken)
     {
-        var state = string.IsNullOrEmpty(status) ? (TaskState?)null : EnumText.Parse<TaskState>(status, "status");
+        // The API's query (GET /api/tasks takes the same filters), page after page.
         var tasks = new List<TaskView>();
         string? cursor = null;
         do
         {
-            var page = await store.Tasks.ListAsync(new TaskQuery(state, cursor, 500), cancellationToken);
+            var page = await store.Tasks.ListAsync(Query.Tasks(runners, status, agent, thread, q, cursor, Query.MaxLimit), cancellationToken);
             tasks.AddRange(page.Items.Select(TaskView.From));
             cursor = page.NextCursor;
         }
-        while (cursor is not null && tasks.Count < 5000);
+        while (cursor is not null);
 
-        var shown = tasks
-            .Where(t => string.IsNullOrWhiteSpace(q) || t.Name.Contains(q.Trim(), StringComparison.OrdinalIgnoreCase) || t.Slug.Contains(q.Trim(), StringComparison.OrdinalIgnoreCase))
-            .Where(t => string.IsNullOrEmpty(agent) || t.Agent.Provider == agent)
-            .Where(t => string.IsNullOrWhiteSpace(thread) || (t.Thread ?? "").StartsWith(thread.Trim(), StringComparison.OrdinalIgnoreCase))
-            .ToList();
-        return Page<TasksPage>(new { Tasks = shown, Agents = runners.Providers, Q = q, Status = status, Agent = agent, Thread = thread, Notice = Notice(done) });
+        return Page<TasksPage>(new { Tasks = tasks, Agents = runners.Providers, Q = q, Status = status, Agent = agent, Thread = thread, Notice = Notice(done) });
     }
 
     private static async Task<IResult> UpcomingAsync(IAgentCronStore store, TimeProvider time, string? days, CancellationToken cancellationToken)

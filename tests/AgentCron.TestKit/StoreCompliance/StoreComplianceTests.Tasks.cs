@@ -276,6 +276,29 @@ public abstract partial class StoreComplianceTests
     }
 
     [Fact]
+    public async Task ListAsync_FiltersByAgentThreadPrefixAndSearch_TakingWildcardsAsText()
+    {
+        async Task<AgentTask> Create(string name, string provider, string? thread)
+        {
+            var task = NewTask() with { Name = name, Agent = new AgentSelection { Provider = provider }, Thread = thread is null ? null : ThreadAnchor.Parse(thread, "thread") };
+            await Store.Tasks.CreateAsync(task, null, None);
+            return task;
+        }
+
+        var deploy = await Create("Check the DEPLOY", "claudecode", "slack:C1:17.1");
+        var digest = await Create("morning digest", "codex", "slack:C1");
+        var percent = await Create("100% done_check", "claudecode", "slack:C2:17.2");
+
+        string[] Ids(Page<AgentTask> page) => [.. page.Items.Select(t => t.Id)];
+        Assert.Equal([deploy.Id, percent.Id], Ids(await Store.Tasks.ListAsync(new TaskQuery(Agent: "claudecode"), None)));
+        Assert.Equal([deploy.Id, digest.Id], Ids(await Store.Tasks.ListAsync(new TaskQuery(Thread: "slack:C1"), None)));
+        Assert.Equal([deploy.Id], Ids(await Store.Tasks.ListAsync(new TaskQuery(Search: "deploy"), None)));
+        Assert.Equal([percent.Id], Ids(await Store.Tasks.ListAsync(new TaskQuery(Search: "0% DONE_"), None)));
+        Assert.Empty(Ids(await Store.Tasks.ListAsync(new TaskQuery(Search: "%"), None)).Except([percent.Id]));
+        Assert.Equal([digest.Id], Ids(await Store.Tasks.ListAsync(new TaskQuery(Agent: "codex", Thread: "slack:C1", Search: "digest"), None)));
+    }
+
+    [Fact]
     public async Task NextFireAtAsync_ReturnsEarliestOfActiveTasks_IgnoringPausedAndUnscheduled()
     {
         Assert.Null(await Store.Tasks.NextFireAtAsync(None));
