@@ -70,6 +70,8 @@ public sealed class UiAccessTests(RunTokenDaemonFixture fixture) : IClassFixture
         page.Headers.Add("Cookie", session);
         using var tasks = await http.SendAsync(page);
         Assert.Equal(HttpStatusCode.OK, tasks.StatusCode);
+        Assert.Contains("script-src 'self'", Assert.Single(tasks.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", Assert.Single(first.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
 
         using var forged = new HttpRequestMessage(HttpMethod.Post, "/tasks/new") { Content = new FormUrlEncodedContent([new("instructions", "forged"), new("action", "create")]) };
         forged.Headers.Add("Cookie", session);

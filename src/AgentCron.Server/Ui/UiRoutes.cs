@@ -35,9 +35,9 @@ public static class UiRoutes
 
     public static IEndpointRouteBuilder MapAgentCronUi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/sign-in", SignIn).ExcludeFromDescription();
-        app.MapGet("/ui/app.css", () => UiAssets.Css()).ExcludeFromDescription();
-        app.MapGet("/ui/app.js", () => UiAssets.Js()).ExcludeFromDescription();
+        app.MapGet("/sign-in", SignIn).ExcludeFromDescription().WithMetadata(new UiOpen());
+        app.MapGet("/ui/app.css", () => UiAssets.Css()).ExcludeFromDescription().WithMetadata(new UiOpen());
+        app.MapGet("/ui/app.js", () => UiAssets.Js()).ExcludeFromDescription().WithMetadata(new UiOpen());
 
         var ui = app.MapGroup("").AddEndpointFilter(ShowRefusalsAsync).ExcludeFromDescription().WithMetadata(new UiPage());
         ui.MapPost("/sign-out", SignOut);
@@ -65,14 +65,37 @@ public static class UiRoutes
     /// <summary>Marks the UI's pages, which answer a missing session with the sign-in page instead of the API's 401.</summary>
     public sealed class UiPage;
 
+    /// <summary>Marks what the UI serves without a session: the sign-in page and the assets.</summary>
+    public sealed class UiOpen;
+
+    /// <summary>
+    /// What every UI response tells the browser, in case something ever slipped past the sanitizer or Razor's encoding:
+    /// scripts, styles and everything else only from the daemon itself (no inline script can run), no plugins, no
+    /// framing, no base-URL tricks, no guessed content types, no referrer to other sites.
+    /// </summary>
+    private static readonly KeyValuePair<string, string>[] SecurityHeaders =
+    [
+        new("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+        new("X-Content-Type-Options", "nosniff"),
+        new("Referrer-Policy", "same-origin"),
+    ];
+
     /// <summary>
     /// Middleware, before anti-forgery and form binding: a UI page without a session is the sign-in page (GET) or 401,
     /// whatever else is wrong with the request.
     /// </summary>
     public static IApplicationBuilder UseUiSessions(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
-        if (http.GetEndpoint()?.Metadata.GetMetadata<UiPage>() is null
-            || http.RequestServices.GetRequiredService<UiSessions>().IsSignedIn(http.Request.Cookies[UiSessions.Cookie]))
+        var metadata = http.GetEndpoint()?.Metadata;
+        if (metadata?.GetMetadata<UiPage>() is not null || metadata?.GetMetadata<UiOpen>() is not null)
+        {
+            foreach (var (name, value) in SecurityHeaders)
+            {
+                http.Response.Headers[name] = value;
+            }
+        }
+
+        if (metadata?.GetMetadata<UiPage>() is null || http.RequestServices.GetRequiredService<UiSessions>().IsSignedIn(http.Request.Cookies[UiSessions.Cookie]))
         {
             await next(http);
             return;
