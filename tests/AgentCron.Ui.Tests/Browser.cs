@@ -22,8 +22,9 @@ public sealed class Browser : IAsyncLifetime
         }
 
         _playwright = await Playwright.CreateAsync();
-        // --no-sandbox: the tests may run as root, where Chromium refuses its own sandbox.
-        Instance = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        // --no-sandbox: the tests may run as root, where Chromium refuses its own sandbox; --disable-dev-shm-usage: a
+        // container's small /dev/shm must not crash it.
+        Instance = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox", "--disable-dev-shm-usage"] });
     }
 
     public async Task DisposeAsync()
