@@ -67,7 +67,9 @@ public static partial class ConfiguredChannels
                     settings.Port,
                     settings.User,
                     settings.User is null ? null : Secret("Password", "the account's password (Password: env:NAME or file:PATH) when it has a User"),
-                    Required("From", settings.From, "the sender's address (From)"),
+                    MimeKit.MailboxAddress.TryParse(Required("From", settings.From, "the sender's address (From)"), out _)
+                        ? settings.From!
+                        : throw new InvalidFieldException($"{key}:From", $"'{settings.From}' is not an e-mail address"),
                     settings.Timeout)
                 {
                     CheckCertificate = settings.TrustedCertificate is { } pem ? Pinned(pem, $"{key}:TrustedCertificate") : null,

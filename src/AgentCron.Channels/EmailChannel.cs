@@ -27,6 +27,11 @@ public sealed class EmailChannel(EmailOptions options)
 {
     public async Task<SendResult> SendAsync(RunResult result, string to, CancellationToken cancellationToken)
     {
+        if (!MailboxAddress.TryParse(to, out var recipient))
+        {
+            return new SendResult(SendOutcome.Failed, Error: $"'{to}' is not an e-mail address");
+        }
+
         var text = ResultMessage.Markdown(result);
         var message = new MimeMessage
         {
@@ -38,7 +43,7 @@ public sealed class EmailChannel(EmailOptions options)
             }.ToMessageBody(),
         };
         message.From.Add(MailboxAddress.Parse(options.From));
-        message.To.Add(MailboxAddress.Parse(to));
+        message.To.Add(recipient);
         message.Headers.Add("X-AgentCron-Run", result.RunId);
 
         return await SessionAsync(

@@ -25,6 +25,11 @@ public sealed partial class TelegramChannel(HttpClient http, BotOptions options,
     /// <summary>Sends the chunks of <paramref name="result"/> from <paramref name="cursor"/> on to <paramref name="chatId"/>, in topic <paramref name="topicId"/> if given; later chunks reply to the first.</summary>
     public Task<SendResult> SendAsync(RunResult result, string chatId, string? topicId, ChunkCursor cursor, CancellationToken cancellationToken)
     {
+        if (topicId is not null && !long.TryParse(topicId, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+        {
+            return Task.FromResult(new SendResult(SendOutcome.Failed, Error: $"'{topicId}' is not a Telegram forum topic (a message_thread_id is a number)"));
+        }
+
         // "./": the token has a colon, which would otherwise read as a scheme.
         var target = new Uri(options.ApiBase, $"./bot{options.BotToken}/sendMessage");
         return ChunkedPost.SendAsync(

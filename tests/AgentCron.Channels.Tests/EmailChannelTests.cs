@@ -29,6 +29,15 @@ public sealed class EmailChannelTests : IDisposable
     }
 
     [Fact]
+    public async Task SendAsync_Fails_ForAPlaceThatIsNoAddress_WithoutTryingAgain()
+    {
+        var sent = await Channel().SendAsync(Results.Succeeded, "ops at example", CancellationToken.None);
+
+        Assert.Equal((SendOutcome.Failed, "'ops at example' is not an e-mail address"), (sent.Outcome, sent.Error));
+        Assert.Null(_smtp.Data);
+    }
+
+    [Fact]
     public async Task SendAsync_Fails_WhenTheServerRefusesTheRecipient()
     {
         var sent = await Channel().SendAsync(Results.Succeeded, "refused@example.com", CancellationToken.None);

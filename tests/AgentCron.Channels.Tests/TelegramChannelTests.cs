@@ -67,6 +67,16 @@ public sealed partial class TelegramChannelTests : ChannelTest
     }
 
     [Fact]
+    public async Task SendAsync_Fails_ForATopicThatIsNoNumber_WithoutAsking()
+    {
+        var sent = await Channel().SendAsync(Results.Succeeded, "-100123", "general", ChunkCursor.Start, CancellationToken.None);
+
+        Assert.Equal(SendOutcome.Failed, sent.Outcome);
+        Assert.Contains("'general' is not a Telegram forum topic", sent.Error, StringComparison.Ordinal);
+        Assert.Empty(Api.Requests);
+    }
+
+    [Fact]
     public async Task SendAsync_GivesUp_WhenTelegramRefuses_AndTheErrorNeverCarriesTheToken()
     {
         Api.Answer(403, """{"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}""");

@@ -39,6 +39,8 @@ public class ValidationTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
         { """{"instructions":"x","agent":{"command":"echo 'unclosed"}}""", "agent.command" },
         { """{"instructions":"x","agent":{"command":"echo"},"slug":"Not A Slug!"}""", "slug" },
         { """{"instructions":"x","agent":{"command":"echo"},"thread":"no-colon"}""", "thread" },
+        { """{"instructions":"x","agent":{"command":"echo"},"thread":"slack:C1:17\u0001x"}""", "thread" },
+        { """{"instructions":"x","agent":{"command":"echo"},"deliver":["slack:C1\nx"]}""", "deliver" },
     };
 
     [Theory]

@@ -105,6 +105,27 @@ public sealed partial class UiTests : IClassFixture<UiDaemon>
     }
 
     [Fact]
+    public async Task Saving_KeepsWhatChangedMeanwhileElsewhere_AndIsNotRefusedForIt()
+    {
+        var task = await _ui.CreateTaskAsync(new { name = "busy task", instructions = "x", agent = new { command = "true" }, trigger = new { every = "1h" } });
+        var page = await _ui.SignedInPageAsync();
+        await page.GotoAsync($"/tasks/{task.Id}");
+
+        // Meanwhile: someone changes the timeout, and a run changes the task's state.
+        using (var patched = await _ui.Daemon.Client.PatchAsync($"/api/tasks/{task.Id}", new StringContent("""{"policies":{"timeout":"5m"}}""", System.Text.Encoding.UTF8, "application/json")))
+        {
+            patched.EnsureSuccessStatusCode();
+        }
+
+        await page.GetByLabel("Name").FillAsync("busy task, renamed");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Saved.");
+        var saved = await _ui.TaskAsync(task.Id);
+        Assert.Equal(("busy task, renamed", "5m"), (saved.Name, saved.Policies.Timeout));
+    }
+
+    [Fact]
     public async Task ActiveToggle_PausesAndResumesFromTheList()
     {
         var task = await _ui.CreateTaskAsync(new { name = "toggle me", instructions = "x", agent = new { command = "true" }, trigger = new { every = "1h" } });

@@ -72,7 +72,10 @@ public sealed class DeliverySender(IAgentCronStore store, DeliveryPolicy policy,
             return EngineLoop.Until(due, time, engine.MaxIdle);
         }
 
-        var claimed = await store.Deliveries.ClaimAsync(engine.NodeId, now, now + Options.TryTimeout + Margin, free, skipping, cancellationToken);
+        // The owner names this claim, not just this node: with the try count it fences each try, also after a manual retry
+        // counts tries from zero again.
+        var owner = $"{engine.NodeId}/{Guid.NewGuid():N}";
+        var claimed = await store.Deliveries.ClaimAsync(owner, now, now + Options.TryTimeout + Margin, free, skipping, cancellationToken);
         foreach (var delivery in claimed)
         {
             var channel = policy.Channels.Find(delivery.Delivery.Target.Channel)?.Name ?? "";
@@ -132,7 +135,7 @@ public sealed class DeliverySender(IAgentCronStore store, DeliveryPolicy policy,
         {
             sent = await SendAsync(channel, new OutgoingMessage(
                 delivery.Id,
-                result with { RunUrl = Options.PublicUrl is { } site ? new Uri(site, $"runs/{result.RunId}") : null },
+                result with { RunUrl = Options.PublicUrl is { } site ? new Uri(new Uri(site.AbsoluteUri.TrimEnd('/') + "/"), $"runs/{result.RunId}") : null },
                 to,
                 delivery.Target.Thread,
                 new ChunkCursor(delivery.ChunksSent, delivery.RemoteId) { Taken = cursor => KeepAsync(delivery, cursor) }), stopping);

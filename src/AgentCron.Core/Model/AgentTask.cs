@@ -96,7 +96,7 @@ public sealed record ThreadAnchor(string Platform, string Channel, string? Threa
     public static ThreadAnchor Parse(string text, string field)
     {
         var parts = text.Trim().Split(':', 3);
-        if (parts.Length < 2 || parts.Any(string.IsNullOrWhiteSpace))
+        if (parts.Length < 2 || parts.Any(string.IsNullOrWhiteSpace) || text.Any(char.IsControl))
         {
             throw new InvalidFieldException(field, $"'{text}' is not a thread; write PLATFORM:CHANNEL or PLATFORM:CHANNEL:THREAD, e.g. slack:C024BE91L:1700000000.000100");
         }

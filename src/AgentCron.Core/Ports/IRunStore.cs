@@ -108,8 +108,9 @@ public interface IRunStore
 
     /// <summary>
     /// Deletes finished runs (and their logs) that finished before <paramref name="olderThan"/>, or that are beyond the
-    /// newest <paramref name="keepPerTask"/> finished runs of their task, at most <paramref name="batchSize"/> per call.
-    /// Returns how many were deleted; callers repeat until it returns less than the batch.
+    /// newest <paramref name="keepPerTask"/> finished runs of their task, at most <paramref name="batchSize"/> per call —
+    /// but never a run with a delivery still pending (its result is not out yet). Returns how many were deleted; callers
+    /// repeat until it returns less than the batch.
     /// </summary>
     Task<int> PruneAsync(DateTimeOffset olderThan, int keepPerTask, int batchSize, CancellationToken cancellationToken);
 }

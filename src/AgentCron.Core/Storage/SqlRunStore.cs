@@ -152,6 +152,7 @@ internal sealed class SqlRunStore(IStoreDatabase db, StoreStatements statements,
                             SELECT id, ROW_NUMBER() OVER (PARTITION BY task_id ORDER BY finished_at DESC, id DESC) AS n
                             FROM runs WHERE finished_at IS NOT NULL) ranked
                         WHERE n > @keep) doomed
+                    WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = doomed.id AND d.status = 'pending')
                     LIMIT @batch)
                 """,
                 [Dialect.Instant("cutoff", olderThan), Dialect.Int("keep", keepPerTask), Dialect.Int("batch", batchSize)],

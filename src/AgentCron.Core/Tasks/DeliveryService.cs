@@ -51,7 +51,15 @@ public sealed class DeliveryService(IAgentCronStore store, DeliveryPolicy policy
             $"If you can read this, AgentCron delivers to channel `{channel.Name}` ({channel.Type}).",
             null,
             null);
-        var sent = await channel.SendAsync(new OutgoingMessage(result.RunId, result, to, target.Thread, ChunkCursor.Start), cancellationToken);
-        return new ChannelTestView(channel.Name, sent.Outcome == SendOutcome.Delivered, sent.RemoteId, sent.Error);
+        try
+        {
+            var sent = await channel.SendAsync(new OutgoingMessage(result.RunId, result, to, target.Thread, ChunkCursor.Start), cancellationToken);
+            return new ChannelTestView(channel.Name, sent.Outcome == SendOutcome.Delivered, sent.RemoteId, sent.Error);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Only the kind of failure: an exception's message may hold what the channel was configured with.
+            return new ChannelTestView(channel.Name, false, null, $"{channel.Type} channel '{channel.Name}' failed: {ex.GetType().Name}");
+        }
     }
 }

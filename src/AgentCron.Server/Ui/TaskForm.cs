@@ -76,6 +76,22 @@ public sealed record TaskForm
         MaxFailures = Value(form, "maxFailures"),
     };
 
+    /// <summary>The form as it was rendered (a hidden field), so that an edit is compared with what the person saw.</summary>
+    public string Serialize() => System.Text.Json.JsonSerializer.Serialize(this);
+
+    /// <summary>The form <see cref="Serialize"/> wrote, or null when <paramref name="text"/> is not one.</summary>
+    public static TaskForm? Deserialize(string? text)
+    {
+        try
+        {
+            return string.IsNullOrEmpty(text) ? null : System.Text.Json.JsonSerializer.Deserialize<TaskForm>(text);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The trigger the kind and expression say (none set: manual only).</summary>
     public TriggerInput Trigger()
     {

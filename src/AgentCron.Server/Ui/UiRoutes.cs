@@ -75,7 +75,7 @@ public static class UiRoutes
     /// </summary>
     private static readonly KeyValuePair<string, string>[] SecurityHeaders =
     [
-        new("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+        new("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
         new("X-Content-Type-Options", "nosniff"),
         new("Referrer-Policy", "same-origin"),
     ];
@@ -271,20 +271,23 @@ public static class UiRoutes
         return Page<TaskPage>(await TaskParametersAsync(task, TaskForm.From(task), null, Notice(done), store, runners, cancellationToken));
     }
 
-    /// <summary>Saves what the form changed, and nothing else; a refusal shows the form again with the message at its field.</summary>
+    /// <summary>
+    /// Saves what the person changed — the posted form against the form as it was rendered — and nothing else, so a run
+    /// or another edit that changed the task meanwhile is neither refused nor undone. A refusal shows the form again with
+    /// the message at its field.
+    /// </summary>
     private static async Task<IResult> EditAsync(string id, IFormCollection posted, TaskService service, IAgentCronStore store, RunnerRegistry runners, CancellationToken cancellationToken)
     {
         var current = TaskView.From(await service.GetAsync(id, cancellationToken));
         var form = TaskForm.From(posted);
         try
         {
-            var version = long.TryParse(posted["version"], out var v) ? v : (long?)null;
-            if (form.Changes(TaskForm.From(current)) is not { } changes)
+            if (form.Changes(TaskForm.Deserialize(posted["original"]) ?? TaskForm.From(current)) is not { } changes)
             {
                 return TypedResults.Redirect($"/tasks/{current.Id}?done=unchanged");
             }
 
-            await service.UpdateAsync(current.Id, changes, version, cancellationToken);
+            await service.UpdateAsync(current.Id, changes, null, cancellationToken);
             return TypedResults.Redirect($"/tasks/{current.Id}?done=saved");
         }
         catch (InvalidFieldException ex)

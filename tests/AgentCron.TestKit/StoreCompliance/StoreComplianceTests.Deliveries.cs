@@ -142,6 +142,23 @@ public abstract partial class StoreComplianceTests
     }
 
     [Fact]
+    public async Task FinishTryAsync_FencesOutATryFromBeforeAManualRetry_WhoseCountMatchesAgain()
+    {
+        // The sender names each claim (node/claim), so a try from before a retry that reset the count cannot pass the fence.
+        var task = await CreateTaskAsync();
+        await CompleteWithAsync(task, T0, new NewDelivery(Slack, DeliveryKind.Result));
+        var stale = Assert.Single(await Store.Deliveries.ClaimAsync("node-a/claim-1", T0, T0.AddMinutes(2), 5, [], None)).Delivery;
+        Assert.True(await Store.Deliveries.FinishTryAsync(stale, new DeliveryDecision(DeliveryStatus.Dead, T0, 0, null, "gone", null), None));
+        await Store.Deliveries.RetryAsync(stale.Id, T0.AddMinutes(1), None);
+        var fresh = Assert.Single(await Store.Deliveries.ClaimAsync("node-a/claim-2", T0.AddMinutes(1), T0.AddMinutes(3), 5, [], None)).Delivery;
+
+        Assert.Equal(stale.Attempts, fresh.Attempts);
+        Assert.False(await Store.Deliveries.FinishTryAsync(stale, Delivered(T0.AddMinutes(1), "stale"), None));
+        Assert.True(await Store.Deliveries.FinishTryAsync(fresh, Delivered(T0.AddMinutes(2), "fresh"), None));
+        Assert.Equal("fresh", (await Store.Deliveries.FindAsync(fresh.Id, None))!.RemoteId);
+    }
+
+    [Fact]
     public async Task RecordProgressAsync_KeepsHowFarTheLatestTryGot_AndTheOutcomeNeverTakesItBack()
     {
         var task = await CreateTaskAsync();
@@ -217,14 +234,18 @@ public abstract partial class StoreComplianceTests
     }
 
     [Fact]
-    public async Task PruneAsync_DeletesARunsDeliveriesWithIt()
+    public async Task PruneAsync_KeepsARunWhileADeliveryOfItIsPending_AndThenDeletesItsDeliveriesWithIt()
     {
         var task = await CreateTaskAsync();
         var run = await CompleteWithAsync(task, T0, new NewDelivery(Slack, DeliveryKind.Result));
 
-        await Store.Runs.PruneAsync(T0.AddDays(1), 1000, 100, None);
+        Assert.Equal(0, await Store.Runs.PruneAsync(T0.AddDays(1), 1000, 100, None));
+        var claimed = Assert.Single(await Store.Deliveries.ClaimAsync("node-a", T0, T0.AddMinutes(2), 5, [], None)).Delivery;
+        await Store.Deliveries.FinishTryAsync(claimed, Delivered(T0, "ts"), None);
+        Assert.Equal(1, await Store.Runs.PruneAsync(T0.AddDays(1), 1000, 100, None));
 
         Assert.Empty((await Store.Deliveries.ListAsync(new DeliveryQuery(run.Id), None)).Items);
+        Assert.Null(await Store.Runs.FindAsync(run.Id, None));
     }
 
     private static DeliveryDecision Delivered(DateTimeOffset at, string? remoteId) => new(DeliveryStatus.Delivered, at, 1, remoteId, null, at);
