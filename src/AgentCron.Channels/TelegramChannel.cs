@@ -89,7 +89,7 @@ public sealed partial class TelegramChannel(HttpClient http, BotOptions options,
                     html.Append(WebUtility.HtmlEncode(line)).Append('\n');
                     break;
                 default:
-                    html.Append(CodeSpan().Replace(Bold().Replace(WebUtility.HtmlEncode(line), "<b>$1</b>"), "<code>$1</code>")).Append('\n');
+                    html.Append(Inline(WebUtility.HtmlEncode(line))).Append('\n');
                     break;
             }
         }
@@ -100,6 +100,23 @@ public sealed partial class TelegramChannel(HttpClient http, BotOptions options,
         }
 
         return html.ToString().TrimEnd('\n');
+    }
+
+    /// <summary>
+    /// Code spans and bold in an escaped line: code spans first, bold only between them, so tags never overlap (Telegram
+    /// refuses <c>&lt;b&gt;a &lt;code&gt;b&lt;/b&gt;</c>) and nothing inside code becomes bold.
+    /// </summary>
+    private static string Inline(string encoded)
+    {
+        var text = new StringBuilder();
+        var at = 0;
+        foreach (Match span in CodeSpan().Matches(encoded))
+        {
+            text.Append(Bold().Replace(encoded[at..span.Index], "<b>$1</b>")).Append("<code>").Append(span.Groups[1].Value).Append("</code>");
+            at = span.Index + span.Length;
+        }
+
+        return text.Append(Bold().Replace(encoded[at..], "<b>$1</b>")).ToString();
     }
 
     /// <summary>Ends a code block without the newline after its last line.</summary>

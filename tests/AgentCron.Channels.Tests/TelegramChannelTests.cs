@@ -66,6 +66,15 @@ public sealed partial class TelegramChannelTests : ChannelTest
         Assert.Equal(5, resumed.GetProperty("reply_parameters").GetProperty("message_id").GetInt64());
     }
 
+    [Theory]
+    [InlineData("**a `b** c`", "**a <code>b** c</code>")]
+    [InlineData("`f(**a, **b)` and **bold**", "<code>f(**a, **b)</code> and <b>bold</b>")]
+    [InlineData("**x** `y` **z**", "<b>x</b> <code>y</code> <b>z</b>")]
+    public void Html_NeverOverlapsBoldAndCode(string markdown, string html)
+    {
+        Assert.Equal(html, TelegramChannel.Html(markdown));
+    }
+
     [Fact]
     public async Task SendAsync_Fails_ForATopicThatIsNoNumber_WithoutAsking()
     {
