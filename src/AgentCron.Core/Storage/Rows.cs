@@ -200,5 +200,6 @@ public sealed class Rows(SqlDialect dialect)
     /// <summary>A nullable instant column.</summary>
     public DateTimeOffset? Time(DbDataReader r, int i) => r.IsDBNull(i) ? null : dialect.ReadInstant(r, i);
 
-    private static string? String(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    /// <summary>A nullable text column.</summary>
+    public static string? String(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 }

@@ -60,7 +60,7 @@ internal sealed class SqlDeliveryStore(IStoreDatabase db, StoreStatements statem
                 FROM runs JOIN tasks ON tasks.id = runs.task_id WHERE {Dialect.InList("runs.id", "@runs")}
                 """,
                 [Dialect.TextList("runs", [.. claimed.Select(d => d.RunId).Distinct(StringComparer.Ordinal)])],
-                r => new RunResult(r.GetString(1), r.GetString(2), r.GetString(0), r.GetInt32(3), r.GetString(4), Dialect.ReadInstant(r, 5), Text(r, 6), Text(r, 7), null),
+                r => new RunResult(r.GetString(1), r.GetString(2), r.GetString(0), r.GetInt32(3), r.GetString(4), Dialect.ReadInstant(r, 5), Rows.String(r, 6), Rows.String(r, 7), null),
                 ct)).ToDictionary(r => r.RunId, StringComparer.Ordinal);
             return [.. claimed.OrderBy(d => d.NextAttemptAt).ThenBy(d => d.Id, StringComparer.Ordinal).Select(d => new ClaimedDelivery(d, results[d.RunId] with { Alert = d.Note }))];
         }, cancellationToken);
@@ -193,14 +193,12 @@ internal sealed class SqlDeliveryStore(IStoreDatabase db, StoreStatements statem
         Status = EnumText.Parse<DeliveryStatus>(r.GetString(5), "status"),
         Attempts = r.GetInt32(6),
         NextAttemptAt = Dialect.ReadInstant(r, 7),
-        LeaseOwner = Text(r, 8),
+        LeaseOwner = Rows.String(r, 8),
         ChunksSent = r.GetInt32(9),
-        RemoteId = Text(r, 10),
-        LastError = Text(r, 11),
-        Note = Text(r, 12),
+        RemoteId = Rows.String(r, 10),
+        LastError = Rows.String(r, 11),
+        Note = Rows.String(r, 12),
         CreatedAt = Dialect.ReadInstant(r, 13),
         DeliveredAt = statements.Rows.Time(r, 14),
     };
-
-    private static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 }

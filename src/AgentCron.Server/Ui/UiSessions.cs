@@ -23,6 +23,16 @@ public sealed class UiSessions(TimeProvider time)
     /// <summary>A new one-time code.</summary>
     public string NewCode()
     {
+        // Codes and sessions that ran out go when a new code is made, so a long-running daemon keeps only live ones.
+        var now = time.GetUtcNow();
+        foreach (var kept in new[] { _codes, _sessions })
+        {
+            foreach (var hash in kept.Where(e => e.Value <= now).Select(e => e.Key))
+            {
+                kept.TryRemove(hash, out _);
+            }
+        }
+
         var code = Secret();
         _codes[Hash(code)] = time.GetUtcNow() + CodeLifetime;
         return code;
